@@ -1,0 +1,41 @@
+# The two README commands: `make test` and `make reproduce`. Each sets up what it needs first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.wsss_nb-installed
+PRESET ?= default
+
+.PHONY: install test check-drift nbtest pytest reproduce readme hooks clean
+
+$(STAMP): settings.ini setup.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# The notebooks are the source of truth: exporting must not change the library, cleaning must not change
+# the notebooks, and README.md must be nbs/index.ipynb rendered.
+check-drift: install
+	@bash .ci/check_drift.sh $(BIN)
+
+nbtest: install
+	WSSS_NB_PRESET=smoke $(BIN)/nbdev_test --n_workers 2 --timing
+
+pytest: install
+	WSSS_NB_PRESET=smoke $(BIN)/python -m pytest -q tests
+
+test: check-drift nbtest pytest
+
+reproduce: install
+	$(BIN)/wsss_nb_reproduce --preset $(PRESET)
+
+readme: install
+	@$(BIN)/python .ci/make_readme.py
+
+hooks: install
+	$(BIN)/nbdev_install_hooks
+
+clean:
+	rm -rf runs _proc _docs .pytest_cache

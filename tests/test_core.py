@@ -1,0 +1,51 @@
+"Core pieces that are easier to test outside a notebook: interrupts, presets from the environment."
+import json, os
+from pathlib import Path
+import pytest
+from wsss_nb.core import atomic_write, save_table, save_figure, configure, env_preset, check_preset, data_path, PRESETS
+
+
+def test_interrupted_write_leaves_no_partial_file(tmp_path):
+    p = tmp_path/'table.md'
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(p) as f:
+            f.write('partial')
+            raise KeyboardInterrupt
+    assert not p.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_failed_table_keeps_previous_version(tmp_path, monkeypatch):
+    save_table([dict(a=1)], 't', tmp_path)
+    import wsss_nb.core as core
+    def boom(*a, **k): raise OSError('disk full')
+    monkeypatch.setattr(core.json, 'dump', boom)
+    with pytest.raises(OSError, match='disk full'): save_table([dict(a=2)], 't', tmp_path)
+    assert json.loads((tmp_path/'t.json').read_text())['rows'] == [dict(a=1)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['t.json', 't.md']
+
+
+def test_failed_figure_leaves_nothing(tmp_path):
+    class BadFig:
+        def savefig(self, f, **kw): f.write(b'\x89PNG half'); raise RuntimeError('render failed')
+    with pytest.raises(RuntimeError): save_figure(BadFig(), 'f', tmp_path, close=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_env_preset(monkeypatch):
+    monkeypatch.setenv('WSSS_NB_PRESET', 'paper'); assert env_preset() == 'paper'
+    monkeypatch.delenv('WSSS_NB_PRESET'); assert env_preset() == 'default'
+    monkeypatch.setenv('WSSS_NB_PRESET', 'tiny')
+    with pytest.raises(ValueError, match="unknown preset 'tiny'.*'smoke', 'default', 'paper'"): env_preset()
+
+
+def test_configure_every_preset():
+    table = {p: dict(epochs=i) for i, p in enumerate(PRESETS)}
+    assert [configure(table, p).epochs for p in PRESETS] == [0, 1, 2]
+    assert configure(table, 'paper', epochs=7).epochs == 7
+
+
+def test_data_path_env(tmp_path, monkeypatch):
+    monkeypatch.setenv('WSSS_NB_DATA', str(tmp_path/'x'))
+    assert data_path('a') == tmp_path/'x'/'a' and (tmp_path/'x'/'a').is_dir()
+    monkeypatch.delenv('WSSS_NB_DATA'); monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path/'c'))
+    assert data_path(create=False) == tmp_path/'c'/'wsss_nb'
