@@ -29,4 +29,10 @@ d = { 'settings': { 'branch': 'main',
                                    'wsss_nb.reproduce.parameter_names': ('reproduce.html#parameter_names', 'wsss_nb/reproduce.py'),
                                    'wsss_nb.reproduce.parameters_cell': ('reproduce.html#parameters_cell', 'wsss_nb/reproduce.py'),
                                    'wsss_nb.reproduce.reproduce': ('reproduce.html#reproduce', 'wsss_nb/reproduce.py'),
-                                   'wsss_nb.reproduce.run_chapter': ('reproduce.html#run_chapter', 'wsss_nb/reproduce.py')}}}
+                                   'wsss_nb.reproduce.run_chapter': ('reproduce.html#run_chapter', 'wsss_nb/reproduce.py')},
+            'wsss_nb.vis': { 'wsss_nb.vis._as_uint8_image': ('vis.html#_as_uint8_image', 'wsss_nb/vis.py'),
+                             'wsss_nb.vis.colorize': ('vis.html#colorize', 'wsss_nb/vis.py'),
+                             'wsss_nb.vis.heatmap': ('vis.html#heatmap', 'wsss_nb/vis.py'),
+                             'wsss_nb.vis.overlay': ('vis.html#overlay', 'wsss_nb/vis.py'),
+                             'wsss_nb.vis.show_grid': ('vis.html#show_grid', 'wsss_nb/vis.py'),
+                             'wsss_nb.vis.voc_palette': ('vis.html#voc_palette', 'wsss_nb/vis.py')}}}
