@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.wsss_nb-installed
 PRESET ?= default
+# Tests generate the embedded benchmark into a cache of their own, so a stale user cache cannot hide a bug.
+TEST_DATA ?= $(CURDIR)/.cache/test-data
 
 .PHONY: install test check-drift nbtest pytest reproduce readme hooks clean
 
@@ -21,10 +23,10 @@ check-drift: install
 	@bash .ci/check_drift.sh $(BIN)
 
 nbtest: install
-	WSSS_NB_PRESET=smoke $(BIN)/nbdev_test --n_workers 2 --timing
+	WSSS_NB_PRESET=smoke WSSS_NB_DATA=$(TEST_DATA) $(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: install
-	WSSS_NB_PRESET=smoke $(BIN)/python -m pytest -q tests
+	WSSS_NB_PRESET=smoke WSSS_NB_DATA=$(TEST_DATA) $(BIN)/python -m pytest -q tests
 
 test: check-drift nbtest pytest
 
@@ -38,4 +40,4 @@ hooks: install
 	$(BIN)/nbdev_install_hooks
 
 clean:
-	rm -rf runs _proc _docs .pytest_cache
+	rm -rf runs _proc _docs .pytest_cache .cache
