@@ -102,3 +102,22 @@ def test_dense_crf_batch_matches_serial():
     ims = rng.integers(0, 255, (3, 16, 16, 3)).astype(np.uint8)
     ps = torch.softmax(torch.randn(3, 4, 16, 16), 1).numpy()
     np.testing.assert_allclose(dense_crf_batch(ims, ps, workers=2), np.stack([dense_crf(i, p) for i, p in zip(ims, ps)]), atol=1e-6)
+
+
+def test_miou_metric_in_a_learner():
+    "MIoU accumulated by fastai over the validation set equals the mIoU of the predictions computed at once"
+    from fastai.data.core import DataLoaders
+    from fastai.learner import Learner
+    from torch.utils.data import TensorDataset, DataLoader
+    from wsss_nb.metrics import MIoU, PixelAccuracy
+    torch.manual_seed(0)
+    x = torch.randn(10, 3, 8, 8); y = torch.randint(0, 3, (10, 8, 8)); y[:, 0] = 255
+    dl = lambda: DataLoader(TensorDataset(x, y), batch_size=4)
+    dls = DataLoaders(dl(), dl())
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 3, padding=1), torch.nn.AvgPool2d(2))   # logits at half resolution
+    learn = Learner(dls, model, loss_func=lambda p, t: torch.tensor(0., requires_grad=True), metrics=[MIoU(3), PixelAccuracy(3)])
+    _, miou, acc = learn.validate()
+    with torch.no_grad():
+        lab = F.interpolate(model(x), size=(8, 8), mode='bilinear', align_corners=False).argmax(1)
+    s = segmentation_scores(lab, y, 3)
+    assert math.isclose(miou, s['miou'], rel_tol=1e-9) and math.isclose(acc, s['acc'], rel_tol=1e-9)
