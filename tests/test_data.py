@@ -198,3 +198,14 @@ def test_knobs_switch_properties_off():
     assert all(o['area'] == o['full_area'] for objs in s.objects for o in objs)
     big, small = D.make_scenes(200, seed=0, object_scale=1.3), D.make_scenes(200, seed=0, object_scale=0.7)
     assert (big.masks > 0).mean() > 1.5*(small.masks > 0).mean()
+
+def test_scribbles_cached_beside_benchmark(data_env):
+    s = D.benchmark('val', n=12)
+    sc = D.scene_scribbles(s, 0.5)
+    f = list((data_env/'scenes').glob('*.scribbles_0.5_None.npy'))
+    assert len(f) == 1 and np.array_equal(np.load(f[0]), sc)
+    s2 = D.benchmark('val', n=12)                                 # a fresh object reads the file
+    assert np.array_equal(D.scene_scribbles(s2, 0.5), sc)
+    assert ((sc == s.masks) | (sc == 255)).all()                  # scribbles carry the true labels
+    assert 'cache_file' not in s[:3].params                       # a subset never reads the full-size file
+    assert D.scene_scribbles(s[:3], 0.5).shape == (3, 64, 64)
