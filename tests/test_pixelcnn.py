@@ -1,0 +1,53 @@
+"Fast checks of wsss_nb.pixelcnn beyond the notebook's: cached sampling on a net with down/up-sampling, likelihood normalisation."
+import torch
+import pytest
+from wsss_nb.pixelcnn import (PixelCNN, PixelCNNpp, MixLogistic, Categorical, Embedding, sample, draw_noise,
+                              receptive_rows, causal_violations, gray4, half_res)
+
+def test_cached_equals_naive_with_resampling_stages():
+    torch.manual_seed(0)
+    m = PixelCNN(MixLogistic(3, 2), nf=6, nr_resnet=1, n_stages=2).double()
+    R = receptive_rows(m.net, 8, H=24)
+    assert 0 < R < 24, R  # bounded: the window sampler really skips rows
+    nz = draw_noise(m.head, 2, 12, 8, torch.Generator().manual_seed(1))
+    a = sample(m, 2, 12, 8, noise=nz); b = sample(m, 2, 12, 8, noise=nz, cached=True)
+    assert torch.equal(a, b)
+
+def test_cached_equals_naive_variance_reduction_and_categorical():
+    torch.manual_seed(1)
+    m = PixelCNN(MixLogistic(1, 3), nf=6, nr_resnet=1).double()
+    nz = draw_noise(m.head, 3, 9, 5, torch.Generator().manual_seed(2))
+    vr = torch.tensor([0., .5, 1.], dtype=torch.float64)
+    assert torch.equal(sample(m, 3, 9, 5, noise=nz, var_reduction=vr), sample(m, 3, 9, 5, noise=nz, var_reduction=vr, cached=True))
+    c = PixelCNN(Categorical(16), nf=6, nr_resnet=1).double()
+    nz = draw_noise(c.head, 2, 9, 5, torch.Generator().manual_seed(3))
+    assert torch.equal(sample(c, 2, 9, 5, noise=nz), sample(c, 2, 9, 5, noise=nz, cached=True))
+
+def test_resampling_net_is_causal():
+    torch.manual_seed(2)
+    net = PixelCNNpp(3, 10, nf=4, nr_resnet=1, n_stages=3)
+    assert causal_violations(net, 3, 8, 8, pixels=[(0, 3), (2, 7), (3, 3), (6, 1), (7, 6)]) == 0
+
+def test_probabilities_sum_to_one_float32_params():
+    torch.manual_seed(3)
+    head = MixLogistic(1, 4)
+    p = (torch.randn(1, head.n_params, 1, 1)*3).double()
+    v = torch.arange(256)[:, None, None, None]
+    assert abs(head.log_prob(p.expand(256, -1, -1, -1), v).exp().sum().item() - 1) < 1e-9
+
+def test_sampling_distribution_matches_log_prob():
+    "Empirical frequencies of sampled values follow exp(log_prob) (one pixel, many draws)"
+    torch.manual_seed(4)
+    head = MixLogistic(1, 2, n_bins=8)
+    p = torch.randn(1, head.n_params, dtype=torch.float64)
+    u = torch.rand(200000, head.noise_dim, dtype=torch.float64)
+    v = head.sample(p.expand(len(u), -1), u)[:, 0]
+    freq = torch.bincount(v, minlength=8).double()/len(u)
+    probs = head.log_prob(p[:, :, None, None].expand(8, -1, 1, 1), torch.arange(8)[:, None, None, None]).exp().flatten()
+    assert (freq - probs).abs().max() < 0.005, (freq, probs)
+
+def test_bad_inputs_name_the_argument():
+    with pytest.raises(ValueError, match='x:'): PixelCNNpp(3, 10, nf=4)(torch.zeros(1, 2, 4, 4))
+    with pytest.raises(ValueError, match='v:'): gray4(torch.zeros(1, 1, 4, 4))
+    with pytest.raises(ValueError, match='v:'): half_res(torch.zeros(1, 1, 3, 4))
+    with pytest.raises(ValueError, match='params'): MixLogistic(3, 2).log_prob(torch.zeros(1, 5, 2, 2), torch.zeros(1, 3, 2, 2, dtype=torch.long))
