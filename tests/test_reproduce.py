@@ -1,5 +1,5 @@
 "The papermill runner on two tiny fixture chapters, one of which fails on purpose."
-import subprocess, sys, os
+import subprocess, sys, os, json
 from pathlib import Path
 import nbformat
 from nbformat.v4 import new_notebook, new_code_cell
@@ -50,3 +50,14 @@ def test_cli_rejects_unknown_preset(fixture_nbs):
     exe = Path(sys.executable).parent/'wsss_nb_reproduce'
     p = subprocess.run([str(exe), '--nbs', str(fixture_nbs), '--preset', 'fast'], capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and "valid presets are 'smoke', 'default', 'paper'" in p.stderr
+
+def test_real_chapter_through_papermill(tmp_path):
+    "The data chapter, executed by the CLI with the smoke preset: parameters are injected and tables land in --out"
+    exe = Path(sys.executable).parent/'wsss_nb_reproduce'
+    out, runs = tmp_path/'figs', tmp_path/'runs'
+    p = subprocess.run([str(exe), '--chapters', 'data', '--preset', 'smoke', '--out', str(out), '--runs', str(runs),
+                        '--no_progress'], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    t = json.loads((out/'data'/'statistics.json').read_text())
+    assert t['meta']['preset'] == 'smoke' and t['rows']
+    assert (runs/'smoke'/'01_data.ipynb').is_file()
