@@ -4,29 +4,36 @@ import pytest
 from wsss_nb.pixelcnn import (PixelCNN, PixelCNNpp, MixLogistic, Categorical, Embedding, sample, draw_noise,
                               receptive_rows, causal_violations, gray4, half_res)
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    "Tiny per-pixel forward passes: one thread avoids OpenMP spin-waits on a busy machine"
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 def test_cached_equals_naive_with_resampling_stages():
     torch.manual_seed(0)
-    m = PixelCNN(MixLogistic(3, 2), nf=6, nr_resnet=1, n_stages=2).double()
-    R = receptive_rows(m.net, 8, H=24)
-    assert 0 < R < 24, R  # bounded: the window sampler really skips rows
-    nz = draw_noise(m.head, 2, 12, 8, torch.Generator().manual_seed(1))
-    a = sample(m, 2, 12, 8, noise=nz); b = sample(m, 2, 12, 8, noise=nz, cached=True)
+    m = PixelCNN(MixLogistic(3, 2), nf=4, nr_resnet=0, n_stages=2).double()  # one gated block per stage on the way down
+    R = receptive_rows(m.net, 4, H=24)
+    assert 0 < R < 10, R  # bounded: on 14 rows the window sampler really skips rows, with stride-2 alignment
+    nz = draw_noise(m.head, 2, 14, 4, torch.Generator().manual_seed(1))
+    a = sample(m, 2, 14, 4, noise=nz); b = sample(m, 2, 14, 4, noise=nz, cached=True)
     assert torch.equal(a, b)
 
 def test_cached_equals_naive_variance_reduction_and_categorical():
     torch.manual_seed(1)
     m = PixelCNN(MixLogistic(1, 3), nf=6, nr_resnet=1).double()
-    nz = draw_noise(m.head, 3, 9, 5, torch.Generator().manual_seed(2))
+    nz = draw_noise(m.head, 3, 9, 3, torch.Generator().manual_seed(2))
     vr = torch.tensor([0., .5, 1.], dtype=torch.float64)
-    assert torch.equal(sample(m, 3, 9, 5, noise=nz, var_reduction=vr), sample(m, 3, 9, 5, noise=nz, var_reduction=vr, cached=True))
+    assert torch.equal(sample(m, 3, 9, 3, noise=nz, var_reduction=vr), sample(m, 3, 9, 3, noise=nz, var_reduction=vr, cached=True))
     c = PixelCNN(Categorical(16), nf=6, nr_resnet=1).double()
-    nz = draw_noise(c.head, 2, 9, 5, torch.Generator().manual_seed(3))
-    assert torch.equal(sample(c, 2, 9, 5, noise=nz), sample(c, 2, 9, 5, noise=nz, cached=True))
+    nz = draw_noise(c.head, 2, 9, 3, torch.Generator().manual_seed(3))
+    assert torch.equal(sample(c, 2, 9, 3, noise=nz), sample(c, 2, 9, 3, noise=nz, cached=True))
 
 def test_resampling_net_is_causal():
     torch.manual_seed(2)
     net = PixelCNNpp(3, 10, nf=4, nr_resnet=1, n_stages=3)
-    assert causal_violations(net, 3, 8, 8, pixels=[(0, 3), (2, 7), (3, 3), (6, 1), (7, 6)]) == 0
+    assert causal_violations(net, 3, 8, 8, pixels=[(0, 3), (3, 3), (6, 1)]) == 0
 
 def test_probabilities_sum_to_one_float32_params():
     torch.manual_seed(3)
@@ -40,11 +47,11 @@ def test_sampling_distribution_matches_log_prob():
     torch.manual_seed(4)
     head = MixLogistic(1, 2, n_bins=8)
     p = torch.randn(1, head.n_params, dtype=torch.float64)
-    u = torch.rand(200000, head.noise_dim, dtype=torch.float64)
+    u = torch.rand(60000, head.noise_dim, dtype=torch.float64)
     v = head.sample(p.expand(len(u), -1), u)[:, 0]
     freq = torch.bincount(v, minlength=8).double()/len(u)
     probs = head.log_prob(p[:, :, None, None].expand(8, -1, 1, 1), torch.arange(8)[:, None, None, None]).exp().flatten()
-    assert (freq - probs).abs().max() < 0.005, (freq, probs)
+    assert (freq - probs).abs().max() < 0.01, (freq, probs)
 
 def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match='x:'): PixelCNNpp(3, 10, nf=4)(torch.zeros(1, 2, 4, 4))
