@@ -8,15 +8,17 @@ from wsss_nb.reproduce import find_chapters, reproduce, run_chapter
 
 PARAMS = "preset = 'default'\nseed = 0\nout_dir = None\ndata_dir = None\ndevice = None"
 
-def write_nb(path, body, params=PARAMS):
+def write_nb(path, body, params=PARAMS, kernelspec=True):
     cells = [new_code_cell(params, metadata={'tags': ['parameters']}), new_code_cell(body)]
-    nb = new_notebook(cells=cells, metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}})
+    meta = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}} if kernelspec else {}
+    nb = new_notebook(cells=cells, metadata=meta)
     nbformat.write(nb, str(path))
 
 @pytest.fixture
 def fixture_nbs(tmp_path):
     nbs = tmp_path/'nbs'; nbs.mkdir()
-    write_nb(nbs/'01_good.ipynb', "from pathlib import Path\n(Path(out_dir)/'table.md').write_text(f'{preset} {seed}')")
+    write_nb(nbs/'01_good.ipynb', "from pathlib import Path\n(Path(out_dir)/'table.md').write_text(f'{preset} {seed}')",
+             kernelspec=False)                                         # papermill must not need the notebook's kernelspec
     write_nb(nbs/'02_bad.ipynb', "raise ValueError('this chapter fails on purpose')")
     write_nb(nbs/'_scratch.ipynb', "raise SystemExit")                 # scratch notebooks are not chapters
     nbformat.write(new_notebook(cells=[new_code_cell('1')]), str(nbs/'03_noparams.ipynb'))  # no parameters cell
