@@ -49,3 +49,18 @@ def test_data_path_env(tmp_path, monkeypatch):
     assert data_path('a') == tmp_path/'x'/'a' and (tmp_path/'x'/'a').is_dir()
     monkeypatch.delenv('WSSS_NB_DATA'); monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path/'c'))
     assert data_path(create=False) == tmp_path/'c'/'wsss_nb'
+
+
+def test_git_commit_dirty_ignores_figures(tmp_path):
+    import subprocess
+    from wsss_nb.core import git_commit
+    g = lambda *a: subprocess.run(['git', *a], cwd=tmp_path, check=True, capture_output=True)
+    g('init', '-q'); g('config', 'user.email', 't@t'); g('config', 'user.name', 't')
+    (tmp_path/'figures').mkdir(); (tmp_path/'figures'/'t.md').write_text('1'); (tmp_path/'a.py').write_text('x = 1')
+    g('add', '-A'); g('commit', '-qm', 'init')
+    clean = git_commit(tmp_path)
+    assert clean != 'unknown' and not clean.endswith('-dirty')
+    (tmp_path/'figures'/'t.md').write_text('2')            # a reproduce run rewrote a figure: still the same code
+    assert git_commit(tmp_path) == clean
+    (tmp_path/'a.py').write_text('x = 2')                  # the code changed: dirty
+    assert git_commit(tmp_path) == clean + '-dirty'
