@@ -112,3 +112,23 @@ def test_scribbles_labels_out_of_range():
     with pytest.raises(ValueError, match=r'labels must be 0..254 or the ignore index 255, got \[300\]'): scribbles(m)
     with pytest.raises(ValueError, match=r'got \[-1\]'): scribbles(m.clip(max=5) - 1)
     assert set(np.unique(scribbles(m.clip(max=254)))) == {0, 254, 255}
+
+# ---------------------------------------------------------------- the chapter's paper path on a tiny tree in the real formats
+def test_data_chapter_paper_path(tmp_path, data_env):
+    "The data chapter with preset paper reads VOC + SBD, ScribbleSup, CIFAR-10 and CelebA from a fixture tree (CPU, tiny sizes)"
+    import json
+    from fixtures import write_voc_tree, write_scribblesup, write_cifar10, write_celeba
+    from wsss_nb.reproduce import run_chapter
+    root = tmp_path/'real'
+    voc = write_voc_tree(root, n_train=6, n_val=4, size=64)
+    write_scribblesup(root, voc); write_cifar10(root); write_celeba(root, n=6)
+    nb = Path(__file__).resolve().parent.parent/'nbs'/'01_data.ipynb'
+    r = run_chapter(nb, 'paper', out=tmp_path/'figs', runs=tmp_path/'runs', progress=False,
+                    data_dir=str(root), n_train=40, n_eval=20, timing_n=20)
+    assert r['status'] == 'ok', r['error']
+    out = tmp_path/'figs'/'data'
+    found = {row['data_set']: row['items'] for row in json.loads((out/'real_data.json').read_text())['rows']}
+    assert found == {'VOC train': 6, 'VOC val': 4, 'VOC trainaug': 9, 'ScribbleSup': 13, 'CIFAR-10 train': 15, 'CelebA': 6}
+    vs = json.loads((out/'benchmark_vs_voc.json').read_text())['rows']
+    assert [q['quantity'] for q in vs] == ['foreground', 'ignore', 'classes_per_image', 'multi_class'] and 0 < vs[0]['voc_val'] < 1
+    assert json.loads((out/'RUN.json').read_text())['status'] == 'complete' and (out/'README.md').is_file()
