@@ -112,3 +112,47 @@ def test_image_folder(tmp_path):
     assert x.shape == (5, 16, 16, 3) and len(keep) == 5
     with pytest.raises(FileNotFoundError, match='no images'): R.image_folder(root/'n01440764')
     with pytest.raises(FileNotFoundError, match='not a directory'): R.image_folder(tmp_path/'nothing')
+
+# ---------------------------------------------------------------- reliability: bad data is caught at load, naming the file
+def _ids(voc, split='train'): return (voc/'ImageSets/Segmentation'/f'{split}.txt').read_text().split()
+
+def test_voc_mask_16bit_259_raises_naming_the_file(voc, tmp_path):
+    "A 16-bit mask holding 259 would wrap to class 3 in a uint8 cast: it must raise before training, naming the file"
+    p = voc/'SegmentationClass'/f'{_ids(voc)[2]}.png'
+    m = R.read_mask(p).astype(np.uint16); m[m == m.max()] = 259
+    Image.fromarray(m).save(p)
+    assert Image.open(p).mode == 'I;16'
+    with pytest.raises(ValueError, match=rf'{p}.*holds labels \[259\]'): R.voc_scenes(tmp_path, 'train', size=32)
+    with pytest.raises(ValueError, match='259'): R.read_mask(p)
+
+def test_voc_mask_value_outside_classes_raises(voc, tmp_path):
+    "Values 21..254 are no VOC class and not the ignore label"
+    p = voc/'SegmentationClassAug'/f'{_ids(voc)[0]}.png'
+    m = R.read_mask(p); m[:4, :4] = 100; Image.fromarray(m, mode='L').save(p)
+    with pytest.raises(ValueError, match=rf'{p}.*holds labels \[100\]'): R.voc_scenes(tmp_path, 'trainaug', size=32)
+
+def test_voc_truncated_jpeg_is_skipped_with_one_named_warning(voc, tmp_path):
+    p = voc/'JPEGImages'/f'{_ids(voc)[3]}.jpg'
+    p.write_bytes(p.read_bytes()[:len(p.read_bytes())//2])           # a truncated JPEG (a broken download)
+    with pytest.warns(UserWarning) as rec: s = R.voc_scenes(tmp_path, 'train', size=32)
+    msgs = [str(w.message) for w in rec if issubclass(w.category, UserWarning)]
+    assert len(msgs) == 1 and 'skipped 1 of 6 unreadable VOC images' in msgs[0] and str(p) in msgs[0]
+    assert len(s) == 5
+    with pytest.raises(OSError, match=str(p)): R.read_image(p)
+
+def test_voc_nothing_readable_raises(voc, tmp_path):
+    for i in _ids(voc): (voc/'JPEGImages'/f'{i}.jpg').write_bytes(b'not a jpeg')
+    with pytest.raises(ValueError, match='none of the 6 VOC images could be read'): R.voc_scenes(tmp_path, 'train', size=32)
+
+def test_missing_or_malformed_voc_fails_at_once(voc, tmp_path):
+    "Each missing piece gives one error naming the path and what was expected"
+    with pytest.raises(FileNotFoundError, match=f"root: {tmp_path/'elsewhere'} is not a directory; expected a PASCAL VOC 2012 folder"):
+        R.voc_scenes(tmp_path/'elsewhere', 'train')
+    (voc/'ImageSets/Segmentation/val.txt').unlink()
+    with pytest.raises(FileNotFoundError, match=f"{voc/'ImageSets/Segmentation/val.txt'} does not exist; expected the VOC split list"): R.voc_items(tmp_path, 'val')
+    (voc/'ImageSets/SegmentationAug/train_aug.txt').unlink()
+    with pytest.raises(FileNotFoundError, match='no SBD train_aug.txt in .*expected the trainaug list'): R.voc_items(tmp_path, 'trainaug')
+    (voc/'ImageSets/Segmentation/train_aug.txt').write_text('\n')
+    with pytest.raises(ValueError, match='train_aug.txt: empty list'): R.voc_items(tmp_path, 'trainaug')
+    (voc/'JPEGImages').rename(voc/'images')
+    with pytest.raises(FileNotFoundError, match=f'root: {tmp_path} holds no JPEGImages/'): R.voc_items(tmp_path, 'train')
