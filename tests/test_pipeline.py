@@ -5,7 +5,8 @@ import pytest
 import torch
 from wsss_nb.core import set_seed
 from wsss_nb.data import make_scenes, normalize
-from wsss_nb.cam import (tensor_dls, train_classifier, compute_cams, normalize_cams, choose_cam_threshold, cam_segmentation,
+from wsss_nb.loaders import array_dls
+from wsss_nb.cam import (train_classifier, compute_cams, normalize_cams, choose_cam_threshold, cam_segmentation,
                          cam_seed_probs, cue_maps, cue_quality, saliency_background)
 from wsss_nb.crf import choose_crf, dense_crf_batch
 from wsss_nb.metrics import segmentation_report, per_image_miou, foreground_fraction
@@ -20,7 +21,7 @@ def chain():
     s = make_scenes(48, size=32, seed=5)
     x, y = normalize(s.images), torch.as_tensor(s.labels).float()
     set_seed(0)
-    cls, st = train_classifier(tensor_dls((x[:40], y[:40]), (x[40:], y[40:]), bs=16), y.shape[1], 1, 3e-3, width=4, dilations=(1,))
+    cls, st = train_classifier(array_dls((x[:40], y[:40]), (x[40:], y[40:]), bs=16, device='cpu'), y.shape[1], 1, 3e-3, width=4, dilations=(1,))
     nc = normalize_cams(compute_cams(cls.model, x), y)
     return dict(s=s, x=x, y=y, cls=cls, stats=st, nc=nc, K=y.shape[1])
 
@@ -85,7 +86,7 @@ def test_train_sec_records_terms_and_evaluates(chain):
     cues = cue_maps(chain['nc'], bg_frac=0.3)
     small = torch.as_tensor(resize_images(s.images, cues.shape[-2:]))
     ts = (x, cues, chain['y'], small)
-    dls = tensor_dls(tuple(t[8:] for t in ts), tuple(t[:8] for t in ts), bs=16)
+    dls = array_dls(tuple(t[8:] for t in ts), tuple(t[:8] for t in ts), bs=16, device='cpu')
     set_seed(0)
     learn, ips = train_sec(dls, K, SECLoss(dict(seed=1., expand=1.)), 1, 3e-3, width=4, dilations=(1,))
     h = learn.loss_terms.history
@@ -95,9 +96,8 @@ def test_train_sec_records_terms_and_evaluates(chain):
 
 def test_voc_loading_names_a_truncated_jpeg(tmp_path):
     "The SEC paper path reads VOC with the library's voc_scenes, which names and skips an unreadable image"
-    try: from wsss_nb.readers import voc_scenes
-    except ImportError: from wsss_nb.data import voc_scenes
-    from test_sec_paper import write_voc_tree
+    from wsss_nb.readers import voc_scenes
+    from fixtures import write_voc_tree
     r = write_voc_tree(tmp_path, n_train=3, n_val=2, size=32)
     bad = sorted((r/'JPEGImages').glob('*.jpg'))[0]
     bad.write_bytes(bad.read_bytes()[:200])                                 # a truncated download
@@ -107,4 +107,4 @@ def test_voc_loading_names_a_truncated_jpeg(tmp_path):
     import nbformat
     from wsss_nb.reproduce import find_chapters
     code = '\n'.join(c.source for c in nbformat.read(str(find_chapters(chapters=['sec'])[0]), as_version=4).cells if c.cell_type == 'code')
-    assert 'def voc_scenes' not in code and 'voc_scenes(data_dir' in code
+    assert 'def voc_scenes' not in code and 'wr.voc_scenes(data_dir' in code

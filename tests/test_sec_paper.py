@@ -1,30 +1,8 @@
 "The SEC chapter's `paper` code path (VOC 2012 + SBD on disk, DeepLab-LargeFOV, SGD with the step schedule) run end to end by papermill on a tiny fixture tree, on CPU."
 import json
-import numpy as np
-import pytest
-from PIL import Image
 from wsss_nb.reproduce import find_chapters, run_chapter
 
-try: from fixtures import write_voc_tree          # the shared writers of the real on-disk formats
-except ImportError:                               # until they land: the same layout, written here
-    def write_voc_tree(root, n_train=6, n_val=4, size=64, seed=0):
-        from wsss_nb.vis import VOC_PALETTE
-        rng = np.random.default_rng(seed)
-        r = root/'VOCdevkit'/'VOC2012'
-        for d in ('JPEGImages', 'SegmentationClass', 'SegmentationClassAug', 'ImageSets/Segmentation', 'ImageSets/SegmentationAug'): (r/d).mkdir(parents=True)
-        ids = [f'2007_{i:06d}' for i in range(n_train + n_val)]
-        for k, i in enumerate(ids):
-            m = np.zeros((size, size), np.uint8)
-            for c in rng.choice(np.arange(1, 21), 2, replace=False):
-                y, x = rng.integers(0, size // 2, 2); m[y:y + size // 3, x:x + size // 3] = c
-            img = np.clip(VOC_PALETTE[m].astype(int) + rng.integers(-30, 30, (size, size, 3)), 0, 255).astype(np.uint8)
-            Image.fromarray(img).save(r/'JPEGImages'/f'{i}.jpg', quality=95)
-            p = Image.fromarray(m, mode='P'); p.putpalette(VOC_PALETTE.ravel().tolist()); p.save(r/'SegmentationClass'/f'{i}.png')
-            Image.fromarray(m, mode='L').save(r/'SegmentationClassAug'/f'{i}.png')
-        (r/'ImageSets/Segmentation/train.txt').write_text(''.join(f'{i}\n' for i in ids[:n_train]))
-        (r/'ImageSets/Segmentation/val.txt').write_text(''.join(f'{i}\n' for i in ids[n_train:]))
-        (r/'ImageSets/SegmentationAug/train_aug.txt').write_text(''.join(f'/JPEGImages/{i}.jpg /SegmentationClassAug/{i}.png\n' for i in ids[:n_train]))
-        return r
+from fixtures import write_voc_tree          # the shared writers of the real on-disk formats (tests/fixtures.py)
 
 SEC = find_chapters(chapters=['sec'])[0]
 TINY = dict(size=32, n_train=6, n_val=3, cls_epochs=1, iters=2, bs=3, device='cpu')   # randomly initialised LargeFOV, 2 SGD iterations per run
