@@ -121,3 +121,29 @@ def test_miou_metric_in_a_learner():
         lab = F.interpolate(model(x), size=(8, 8), mode='bilinear', align_corners=False).argmax(1)
     s = segmentation_scores(lab, y, 3)
     assert math.isclose(miou, s['miou'], rel_tol=1e-9) and math.isclose(acc, s['acc'], rel_tol=1e-9)
+
+
+# ---------------------------------------------------------------- reliability cases (issue #11): each reproduces the case
+def test_pr_f_score_refuses_nan_anywhere():
+    "A NaN in a score map used to sort to the top and count as a detection at every threshold"
+    r = np.array([0.9, np.nan, 0.2, 0.1]); t = np.array([1, 0, 0, 255])
+    with pytest.raises(ValueError, match='NaN'): pr_f_score(r, t, 0.5)
+    r2 = np.array([0.9, 0.5, 0.2, np.nan])                                  # under the ignore label too
+    with pytest.raises(ValueError, match='1 NaN'): pr_f_score(r2, t, [0.1, 0.5])
+
+
+def test_segmentation_scores_refuse_float_predictions():
+    "Probabilities passed instead of labels used to be cast to (mostly 0) labels and scored"
+    t = np.array([[0, 1], [1, 1]])
+    for p in (np.full((2, 2), 0.9), torch.rand(2, 2)):
+        with pytest.raises(TypeError, match='pass arg-max labels'): segmentation_scores(p[None], t[None], 2)
+    assert segmentation_scores(t[None].astype(np.uint8), t[None], 2)['miou'] == 1.0     # integer labels of any width are fine
+
+
+def test_expansion_refuses_float_seeds():
+    "Float seeds used to end in a bare IndexError inside the label lookup"
+    rng = np.random.default_rng(0)
+    img, un = _random_problem(rng, 6, 7, 3)
+    seeds = np.full((6, 7), 255.); seeds[0, 0] = 1.
+    with pytest.raises(TypeError, match='seeds: expected integer labels'): potts_expansion(img, un, seeds=seeds)
+    assert potts_expansion(img, un, seeds=seeds.astype(np.int64))[0, 0] == 1
