@@ -53,6 +53,18 @@ def test_sampling_distribution_matches_log_prob():
     probs = head.log_prob(p[:, :, None, None].expand(8, -1, 1, 1), torch.arange(8)[:, None, None, None]).exp().flatten()
     assert (freq - probs).abs().max() < 0.01, (freq, probs)
 
+def test_log_prob_refuses_values_outside_the_likelihood():
+    "Issue #11: shifted (v+256) or rescaled (v/255) values used to give finite, even higher, likelihoods"
+    torch.manual_seed(5)
+    head = MixLogistic(3, 2); p = torch.randn(2, head.n_params, 3, 3); v = torch.randint(0, 256, (2, 3, 3, 3))
+    assert torch.isfinite(head.log_prob(p, v)).all()
+    with pytest.raises(ValueError, match=r'values: expected values in 0\.\.255'): head.log_prob(p, v + 256)
+    with pytest.raises(TypeError, match='integer tensor'): head.log_prob(p, v/255)
+    with pytest.raises(ValueError, match=r'values in 0\.\.15'): Categorical(16).log_prob(torch.randn(1, 16, 2, 2), torch.full((1, 1, 2, 2), -1))
+    m = PixelCNN(MixLogistic(1, 2), nf=4, nr_resnet=1)
+    with pytest.raises(TypeError, match='v: expected an integer tensor'): m.log_prob(torch.rand(1, 1, 4, 4))
+    with pytest.raises(ValueError, match='v: expected values'): m.log_prob(torch.full((1, 1, 4, 4), 300))
+
 def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match='x:'): PixelCNNpp(3, 10, nf=4)(torch.zeros(1, 2, 4, 4))
     with pytest.raises(ValueError, match='v:'): gray4(torch.zeros(1, 1, 4, 4))
