@@ -2,7 +2,7 @@
 import torch
 import pytest
 from wsss_nb.pixelcnn import (PixelCNN, PixelCNNpp, MixLogistic, Categorical, Embedding, sample, draw_noise,
-                              receptive_rows, causal_violations, gray4, half_res)
+                              receptive_rows, causal_violations, gray4, half_res, sample_pyramid)
 
 @pytest.fixture(autouse=True)
 def one_thread():
@@ -17,18 +17,34 @@ def test_cached_equals_naive_with_resampling_stages():
     R = receptive_rows(m.net, 4, H=24)
     assert 0 < R < 10, R  # bounded: on 14 rows the window sampler really skips rows, with stride-2 alignment
     nz = draw_noise(m.head, 2, 14, 4, torch.Generator().manual_seed(1))
-    a = sample(m, 2, 14, 4, noise=nz); b = sample(m, 2, 14, 4, noise=nz, cached=True)
+    a = sample(m, 2, 14, 4, noise=nz, cache=None); b = sample(m, 2, 14, 4, noise=nz, cache='rows')
     assert torch.equal(a, b)
+    assert torch.equal(a, sample(m, 2, 14, 4, noise=nz, cache='auto'))   # a resampling net falls back to the row window
+    with pytest.raises(ValueError, match='n_stages=1'): sample(m, 2, 14, 4, noise=nz, cache='layers')
 
 def test_cached_equals_naive_variance_reduction_and_categorical():
     torch.manual_seed(1)
     m = PixelCNN(MixLogistic(1, 3), nf=6, nr_resnet=1).double()
     nz = draw_noise(m.head, 3, 9, 3, torch.Generator().manual_seed(2))
     vr = torch.tensor([0., .5, 1.], dtype=torch.float64)
-    assert torch.equal(sample(m, 3, 9, 3, noise=nz, var_reduction=vr), sample(m, 3, 9, 3, noise=nz, var_reduction=vr, cached=True))
+    a = sample(m, 3, 9, 3, noise=nz, var_reduction=vr, cache=None)
+    for c in ('rows', 'layers'): assert torch.equal(a, sample(m, 3, 9, 3, noise=nz, var_reduction=vr, cache=c))
     c = PixelCNN(Categorical(16), nf=6, nr_resnet=1).double()
     nz = draw_noise(c.head, 2, 9, 3, torch.Generator().manual_seed(3))
-    assert torch.equal(sample(c, 2, 9, 3, noise=nz), sample(c, 2, 9, 3, noise=nz, cached=True))
+    assert torch.equal(sample(c, 2, 9, 3, noise=nz, cache=None), sample(c, 2, 9, 3, noise=nz, cache='layers'))
+
+@pytest.mark.parametrize('map_sample', [False, True])
+def test_pyramid_layer_caches_equal_naive(map_sample):
+    "A 3-level pyramid (flat levels, upsampling embeddings), float64, same noise: identical at every level"
+    torch.manual_seed(6)
+    head = MixLogistic(1, 3)
+    lv = [PixelCNN(head, nf=6, nr_resnet=1)] + [PixelCNN(head, nf=6, nr_resnet=2, embed=Embedding(1, 5, 2, upsample=True)) for _ in range(2)]
+    lv = [m.double() for m in lv]
+    g = torch.Generator().manual_seed(7); nz = [draw_noise(head, 3, s, s, g) for s in (3, 6, 12)]
+    vr = torch.tensor([0., .5, 1.], dtype=torch.float64)
+    a = sample_pyramid(lv, 3, 3, noises=nz, map_sample=map_sample, var_reduction=vr, cache=None)
+    b = sample_pyramid(lv, 3, 3, noises=nz, map_sample=map_sample, var_reduction=vr, cache='layers')
+    assert all(torch.equal(x, y) for x, y in zip(a, b)) and a[-1].float().std() > 0
 
 def test_resampling_net_is_causal():
     torch.manual_seed(2)
