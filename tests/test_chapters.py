@@ -1,27 +1,45 @@
-"Meta-tests over the real chapter notebooks: the parameters cell contract every chapter follows."
+"Meta-tests over the real chapter notebooks: the parameters-cell contract and the chapter scaffold every chapter follows."
 import re
 import nbformat
 import pytest
 from wsss_nb.reproduce import find_chapters, parameters_cell, parameter_names, chapter_name
 
-CHAPTERS = find_chapters()
+CHAPTERS = find_chapters()          # found from the installed package's checkout: works from any directory
 REQUIRED = {'preset', 'seed', 'data_dir', 'device', 'out_dir'}
 
+def _code_after_parameters(nb):
+    cells = nbformat.read(str(nb), as_version=4).cells
+    i = next(k for k, c in enumerate(cells) if 'parameters' in c.get('metadata', {}).get('tags', []))
+    return '\n'.join(c.source for c in cells[i+1:] if c.cell_type == 'code')
+
 def test_chapters_exist():
-    names = [p.name for p in find_chapters()]
-    assert all(re.match(r'\d\d_', n) for n in names), names
+    names = [p.name for p in CHAPTERS]
+    assert names and all(re.match(r'\d\d_', n) for n in names), names
 
 @pytest.mark.parametrize('nb', CHAPTERS, ids=[chapter_name(p) for p in CHAPTERS])
 def test_parameters_contract(nb):
     src = parameters_cell(nb)
-    declared = parameter_names(src)
+    declared = parameter_names(nb)
     assert REQUIRED <= declared, f"{nb.name}: parameters cell lacks {sorted(REQUIRED - declared)}"
     assert 'WSSS_NB_PRESET' in src or 'env_preset' in src, f"{nb.name}: preset must default to the WSSS_NB_PRESET env var"
-    cells = nbformat.read(str(nb), as_version=4).cells
-    i = next(k for k, c in enumerate(cells) if 'parameters' in c.get('metadata', {}).get('tags', []))
-    later = '\n'.join(c.source for c in cells[i+1:] if c.cell_type == 'code')
+    later = _code_after_parameters(nb)
     unread = sorted(n for n in declared if not re.search(rf'\b{n}\b', later))
     assert not unread, f"{nb.name}: parameters {unread} are never read after the parameters cell"
+
+@pytest.mark.parametrize('nb', CHAPTERS, ids=[chapter_name(p) for p in CHAPTERS])
+def test_chapter_uses_the_scaffold(nb):
+    "One opening (start_chapter), outputs through the chapter object, a results page at the end"
+    code = _code_after_parameters(nb)
+    assert re.search(rf"start_chapter\(\s*['\"]{chapter_name(nb)}['\"]", code), f"{nb.name}: open with start_chapter('{chapter_name(nb)}', ...)"
+    assert '.finish()' in code, f"{nb.name}: end with ch.finish() (results page + RUN.json)"
+    for bad, why in [(r'\bsave_table\(', 'ch.table'), (r'\bsave_figure\(', 'ch.figure'), (r"matplotlib\.use\(", 'inline figures (ch.figure)'),
+                     (r'\bresolve_out_dir\(', 'start_chapter'), (r'\bconfigure\(', 'start_chapter'), (r'\brun_stamp\(', 'ch.stamp')]:
+        assert not re.search(bad, code), f"{nb.name}: uses {bad.strip(chr(92)+'b(')}; use {why}"
+
+def test_every_notebook_has_a_kernelspec():
+    from wsss_nb.reproduce import default_nbs
+    missing = [p.name for p in sorted(default_nbs().glob('*.ipynb')) if 'kernelspec' not in nbformat.read(str(p), as_version=4).metadata]
+    assert not missing, f"notebooks without a kernelspec (Jupyter asks 'Select Kernel'): {missing}"
 
 def test_install_is_consistent():
     import subprocess, sys

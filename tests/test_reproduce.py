@@ -1,18 +1,22 @@
-"The papermill runner on two tiny fixture chapters, one of which fails on purpose."
+"The papermill runner and its CLI on tiny fixture chapters (one fails on purpose), plus one real chapter."
 import subprocess, sys, os, json
 from pathlib import Path
 import nbformat
 from nbformat.v4 import new_notebook, new_code_cell
 import pytest
-from wsss_nb.reproduce import find_chapters, reproduce, run_chapter
+from wsss_nb.reproduce import find_chapters, reproduce, run_chapter, stale_chapters
 
+ROOT = Path(__file__).resolve().parent.parent
+EXE = str(Path(sys.executable).parent/'wsss_nb_reproduce')
 PARAMS = "preset = 'default'\nseed = 0\nout_dir = None\ndata_dir = None\ndevice = None"
 
 def write_nb(path, body, params=PARAMS, kernelspec=True):
     cells = [new_code_cell(params, metadata={'tags': ['parameters']}), new_code_cell(body)]
     meta = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}} if kernelspec else {}
-    nb = new_notebook(cells=cells, metadata=meta)
-    nbformat.write(nb, str(path))
+    nbformat.write(new_notebook(cells=cells, metadata=meta), str(path))
+
+def cli(*args, cwd=None, timeout=300):
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 @pytest.fixture
 def fixture_nbs(tmp_path):
@@ -36,30 +40,84 @@ def test_refuses_undeclared_parameter(fixture_nbs, tmp_path):
     assert r['status'] == 'FAILED' and "does not declare ['out_dir']" in r['error']
 
 def test_cli_keeps_going_and_fails(fixture_nbs, tmp_path):
-    exe = Path(sys.executable).parent/'wsss_nb_reproduce'
     out, runs = tmp_path/'figs', tmp_path/'runs'
-    p = subprocess.run([str(exe), '--nbs', str(fixture_nbs), '--preset', 'smoke', '--seed', '3', '--out', str(out),
-                        '--runs', str(runs), '--no_progress'], capture_output=True, text=True, timeout=300)
-    assert p.returncode != 0, p.stdout + p.stderr
+    p = cli('--nbs', fixture_nbs, '--preset', 'smoke', '--seed', '3', '--out', out, '--runs', runs, '--no_progress')
+    assert p.returncode == 1, p.stdout + p.stderr
     assert (out/'good'/'table.md').read_text() == 'smoke 3'              # the good chapter ran, after...
     assert (runs/'smoke'/'02_bad.ipynb').is_file()                       # ...the bad one was executed and kept
+    assert not [q for q in (runs/'smoke').iterdir() if q.name.startswith('.')]   # no temporary notebook left behind
     summary = p.stdout[p.stdout.index('| chapter'):]
     assert '| good | ok |' in summary and '| bad | FAILED |' in summary
     assert 'this chapter fails on purpose' in summary
     assert '1 chapter(s) ok, 1 failed' in p.stdout
 
-def test_cli_rejects_unknown_preset(fixture_nbs):
-    exe = Path(sys.executable).parent/'wsss_nb_reproduce'
-    p = subprocess.run([str(exe), '--nbs', str(fixture_nbs), '--preset', 'fast'], capture_output=True, text=True, timeout=60)
-    assert p.returncode != 0 and "valid presets are 'smoke', 'default', 'paper'" in p.stderr
-
-def test_real_chapter_through_papermill(tmp_path):
-    "The data chapter, executed by the CLI with the smoke preset: parameters are injected and tables land in --out"
-    exe = Path(sys.executable).parent/'wsss_nb_reproduce'
+def test_cli_parameters_and_paper_weights(fixture_nbs, tmp_path):
+    "-p NAME VALUE reaches the chapter; a paper run of a chapter with weights_path refuses to start without them"
+    write_nb(fixture_nbs/'05_w.ipynb', "from pathlib import Path\n(Path(out_dir)/'w.txt').write_text(f'{weights_path} {epochs!r} {from_scratch}')",
+             params=PARAMS + "\nweights_path = None\nepochs = None\nfrom_scratch = False")
     out, runs = tmp_path/'figs', tmp_path/'runs'
-    p = subprocess.run([str(exe), '--chapters', 'data', '--preset', 'smoke', '--out', str(out), '--runs', str(runs),
-                        '--no_progress'], capture_output=True, text=True, timeout=600)
+    p = cli('w', '--nbs', fixture_nbs, '--preset', 'paper', '--out', out, '--runs', runs, '--no_progress')
+    assert p.returncode == 1 and 'needs pretrained weights' in p.stdout and '--from_scratch' in p.stdout
+    p = cli('w', '--nbs', fixture_nbs, '--preset', 'paper', '--out', out, '--runs', runs, '--no_progress', '-p', 'weights_path', '/w/vgg.pth', '-p', 'epochs', '3')
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (out/'w'/'w.txt').read_text() == '/w/vgg.pth 3 False'
+    p = cli('w', '--nbs', fixture_nbs, '--preset', 'paper', '--out', out, '--runs', runs, '--no_progress', '--from_scratch')
+    assert p.returncode == 0 and (out/'w'/'w.txt').read_text() == 'None None True'
+    p = cli('good', '--nbs', fixture_nbs, '--preset', 'smoke', '--out', out, '--runs', runs, '-p', 'epochs', '3')
+    assert p.returncode == 1 and "does not declare ['epochs']" in p.stdout
+
+@pytest.mark.parametrize('args,msg', [
+    (['--chapters', 'nosuch'], "no chapter notebook matches ['nosuch']"),
+    (['--preset', 'fast'], "valid presets are 'smoke', 'default', 'paper'"),
+    (['--out', '/proc/x/y'], 'out: cannot create /proc/x/y'),
+    (['--out', __file__], 'exists and is not a directory'),
+    (['--nbs', '/nonexistent/nbs'], 'nbs: /nonexistent/nbs is not a directory'),
+    (['-p', '1x', '2'], 'not a parameter name'),
+])
+def test_cli_usage_errors_are_one_line(args, msg, tmp_path):
+    p = cli(*args, cwd=tmp_path, timeout=60)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert msg in p.stderr and 'hint:' in p.stderr and 'Traceback' not in p.stderr
+
+def test_help_lists_chapters():
+    p = cli('--help', timeout=60)
+    assert p.returncode == 0 and 'sec' in p.stdout and 'data' in p.stdout
+
+def _git(cwd, *a): return subprocess.run(['git', *a], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+def test_check_reports_stale_chapters(tmp_path):
+    "--check: fresh right after a run at HEAD; stale once the chapter's notebook (or a module it imports) changes"
+    (tmp_path/'settings.ini').write_text('[DEFAULT]\nlib_name = wsss_nb\n')
+    nbs, lib = tmp_path/'nbs', tmp_path/'wsss_nb'; nbs.mkdir(); lib.mkdir()
+    write_nb(nbs/'00_util.ipynb', 'x = 1', params="preset = 'x'")
+    (lib/'util.py').write_text('# AUTOGENERATED FROM ../nbs/00_util.ipynb\n# %% ../nbs/00_util.ipynb #0\nx = 1\n')
+    write_nb(nbs/'10_good.ipynb', 'from wsss_nb.util import x')
+    write_nb(nbs/'11_other.ipynb', 'y = 2')
+    _git(tmp_path, 'init', '-q'); _git(tmp_path, 'config', 'user.email', 't@t'); _git(tmp_path, 'config', 'user.name', 't')
+    _git(tmp_path, 'add', '-A'); _git(tmp_path, 'commit', '-qm', 'one')
+    head = _git(tmp_path, 'rev-parse', '--short', 'HEAD')
+    for ch in ('good', 'other', 'util'):
+        (tmp_path/'figures'/ch).mkdir(parents=True)
+        (tmp_path/'figures'/ch/'RUN.json').write_text(json.dumps(dict(status='complete', commit=head)))
+    rows = {r['chapter']: r['status'] for r in stale_chapters(nbs=nbs)}
+    assert rows == dict(util='fresh', good='fresh', other='fresh')
+    write_nb(nbs/'00_util.ipynb', 'x = 2', params="preset = 'x'")      # a library notebook that `good` imports changes
+    _git(tmp_path, 'commit', '-qam', 'two')
+    rows = {r['chapter']: r['status'] for r in stale_chapters(nbs=nbs)}
+    assert rows == dict(util='stale', good='stale', other='fresh')
+    (tmp_path/'figures'/'other'/'RUN.json').write_text(json.dumps(dict(status='running', commit=head)))
+    assert {r['chapter']: r['status'] for r in stale_chapters(nbs=nbs)}['other'] == 'stale'
+    p = cli('--check', '--nbs', nbs, cwd=tmp_path, timeout=60)
+    assert p.returncode == 1 and '| good | stale |' in p.stdout
+
+def test_real_chapter_smoke_from_elsewhere_keeps_tree_clean(tmp_path):
+    "The data chapter under smoke, run by the CLI from another directory with no --out: it writes a temp dir, never figures/"
+    before = _git(ROOT, 'status', '--porcelain')
+    p = cli('--chapters', 'data', '--preset', 'smoke', '--no_progress', '--quiet', cwd=tmp_path, timeout=600)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    out = Path(p.stdout.split('writing figures to ')[1].split('/<chapter>')[0])
+    assert ROOT not in out.parents and (out/'data'/'statistics.json').is_file()
     t = json.loads((out/'data'/'statistics.json').read_text())
     assert t['meta']['preset'] == 'smoke' and t['rows']
-    assert (runs/'smoke'/'01_data.ipynb').is_file()
+    assert (ROOT/'runs'/'smoke'/'01_data.ipynb').is_file()
+    assert _git(ROOT, 'status', '--porcelain') == before
