@@ -8,7 +8,7 @@ PRESET ?= default
 # Tests generate the embedded benchmark into a cache of their own, so a stale user cache cannot hide a bug.
 TEST_DATA ?= $(CURDIR)/.cache/test-data
 
-.PHONY: install test check-drift nbtest pytest reproduce readme hooks clean
+.PHONY: install test check-drift nbtest pytest reproduce check docs readme hooks clean
 
 $(STAMP): settings.ini setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: check-drift nbtest pytest
 
 reproduce: install
 	$(BIN)/wsss_nb_reproduce --preset $(PRESET)
+
+# Which committed figures are stale (their RUN.json commit predates a change to the chapter or a module it imports).
+check: install
+	$(BIN)/wsss_nb_reproduce --check
+
+# A static HTML site of the executed chapters (runs/default/, else the committed notebooks) in _docs/, offline.
+docs: install
+	$(BIN)/python .ci/make_docs.py --preset $(PRESET)
 
 readme: install
 	@$(BIN)/python .ci/make_readme.py
