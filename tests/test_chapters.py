@@ -45,3 +45,12 @@ def test_install_is_consistent():
     import subprocess, sys
     p = subprocess.run([sys.executable, '-m', 'pip', 'check'], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
+
+def test_template_is_a_working_chapter(tmp_path):
+    "nbs/_template.ipynb (the skeleton a new chapter starts from) runs under smoke and writes a results page"
+    from wsss_nb.reproduce import default_nbs, run_chapter
+    nb = default_nbs()/'_template.ipynb'
+    r = run_chapter(nb, 'smoke', out=tmp_path/'figs', runs=tmp_path/'runs', progress=False)
+    assert r['status'] == 'ok', r['error']
+    page = (tmp_path/'figs'/'_template'/'README.md').read_text()
+    assert 'Smoke run' in page and 'ours beats the baseline' in page
