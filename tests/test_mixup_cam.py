@@ -50,8 +50,8 @@ def test_weights_select_the_terms():
     assert list(L.terms) == ['cls']
 
 def test_paper_path_on_a_tiny_voc_tree(tmp_path):
-    "The paper preset's code path (VOC readers, torchvision ResNet, CRF affinity labels, random walk) on a tiny VOC tree, from scratch, on CPU;
-    ResNet-18 instead of the preset's dilated ResNet-50 keeps it near a minute"
+    """The paper preset's code path (VOC readers, torchvision ResNet, CRF affinity labels, random walk) on a tiny VOC tree, from scratch, on CPU;
+    ResNet-18 instead of the preset's dilated ResNet-50 keeps it near a minute"""
     import json
     from fixtures import write_voc_tree
     from wsss_nb.reproduce import run_chapter, find_chapters
