@@ -14,8 +14,8 @@ from fastcore.basics import AttrDict
 # %% auto #0
 __all__ = ['PRESETS', 'VERDICTS', 'data_path', 'repo_root', 'set_seed', 'get_device', 'to_numpy', 'eval_mode', 'check_choice',
            'check_preset', 'env_preset', 'preset_table', 'configure', 'resolve_out_dir', 'atomic_write', 'git_commit',
-           'run_stamp', 'markdown_table', 'save_table', 'load_table', 'save_figure', 'seed_verdict', 'mean_std',
-           'claim_row', 'Chapter', 'start_chapter']
+           'run_stamp', 'table_columns', 'markdown_table', 'save_table', 'load_table', 'save_figure', 'seed_verdict',
+           'mean_std', 'claim_row', 'Chapter', 'start_chapter']
 
 # %% ../nbs/00_core.ipynb #080173d3
 def data_path(*parts:str, create:bool=True) -> Path:
@@ -197,14 +197,18 @@ def _jsonable(v):
     if isinstance(v, Path): return str(v)
     return v
 
-def markdown_table(rows:list[dict], digits:int=3) -> str:
-    "Rows (dicts sharing keys) as a GitHub Markdown table; floats shown with `digits` decimals"
+def table_columns(rows:list[dict]) -> list[str]:
+    "The columns of `rows`: every key, in the order of first appearance (a row may lack some: its cell stays empty)"
     if not rows: raise ValueError("rows: expected at least one row")
-    cols = list(rows[0])
-    for i, r in enumerate(rows):
-        if list(r) != cols: raise ValueError(f"rows: row {i} has keys {list(r)}, expected {cols}")
+    bad = [i for i, r in enumerate(rows) if not isinstance(r, dict)]
+    if bad: raise ValueError(f"rows: expected dicts, row {bad[0]} is a {type(rows[bad[0]]).__name__}")
+    return list(dict.fromkeys(k for r in rows for k in r))
+
+def markdown_table(rows:list[dict], digits:int=3) -> str:
+    "Rows (dicts) as a GitHub Markdown table with `table_columns(rows)`; floats shown with `digits` decimals"
+    cols = table_columns(rows)
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols)]
-    lines += ['| ' + ' | '.join(_fmt(r[c], digits) for c in cols) + ' |' for r in rows]
+    lines += ['| ' + ' | '.join(_fmt(r.get(c), digits) for c in cols) + ' |' for r in rows]
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/00_core.ipynb #eb789400
@@ -216,7 +220,7 @@ def save_table(rows:list[dict], name:str, out_dir:str|Path, meta:dict|None=None,
     if meta: head += '_' + ', '.join(f'{k}: {v}' for k, v in meta.items()) + '_\n\n'
     pm, pj = out_dir/f'{name}.md', out_dir/f'{name}.json'
     with atomic_write(pm) as f: f.write(head + md)
-    with atomic_write(pj) as f: json.dump(_jsonable(dict(title=title, meta=meta or {}, columns=list(rows[0]), rows=rows)), f, indent=1)
+    with atomic_write(pj) as f: json.dump(_jsonable(dict(title=title, meta=meta or {}, columns=table_columns(rows), rows=rows)), f, indent=1)
     return pm, pj
 
 # %% ../nbs/00_core.ipynb #e180b4ba
