@@ -25,3 +25,19 @@ def test_paper_preset_runs_on_a_tiny_voc_tree(tmp_path):
 def test_paper_preset_refuses_to_start_without_weights(tmp_path):
     r = run_chapter(SEC, 'paper', out=tmp_path/'figs', runs=tmp_path/'runs', progress=False, data_dir=str(tmp_path), **TINY)
     assert r['status'] == 'FAILED' and 'weights_path' in r['error'] and 'from_scratch' in r['error']
+
+import pytest, torch
+
+@pytest.mark.parametrize('case', ['missing data_dir', 'unknown device', 'weights of other shapes'])
+def test_bad_input_fails_within_a_minute_naming_it(tmp_path, case):
+    "Reliability item 12: a chapter stops before any training, with an error that names what is wrong"
+    kw = dict(TINY, data_dir=str(tmp_path/'voc'), from_scratch=True)
+    if case != 'missing data_dir': write_voc_tree(tmp_path/'voc', n_train=6, n_val=3, size=48)
+    if case == 'unknown device': kw['device'] = 'tpu'
+    if case == 'weights of other shapes':
+        torch.save({'features.0.weight': torch.zeros(8, 3, 3, 3)}, tmp_path/'vgg.pt')      # VGG16's first conv has 64 filters
+        kw.update(weights_path=str(tmp_path/'vgg.pt'), from_scratch=False)
+    r = run_chapter(SEC, 'paper', out=tmp_path/'figs', runs=tmp_path/'runs', progress=False, **kw)
+    want = {'missing data_dir': str(tmp_path/'voc'), 'unknown device': 'device', 'weights of other shapes': 'do not fit'}[case]
+    assert r['status'] == 'FAILED' and want in r['error'], r['error']
+    assert r['seconds'] < 60, r['seconds']

@@ -63,7 +63,7 @@ class CAMNet(nn.Module):
 
 # %% ../nbs/04_models.ipynb #0ea1ea45
 def load_weights(model:nn.Module, weights_path:str|Path|None, strict:bool=False) -> nn.Module:
-    "Load a `state_dict` file into `model` (shape-mismatched keys skipped); `None` leaves `model` as is"
+    "Load a `state_dict` file into `model`: keys the model lacks are skipped, a shared key with another shape is an error; `None`: as is"
     if weights_path is None: return model
     p = Path(weights_path)
     if not p.is_file(): raise FileNotFoundError(f"weights_path: no file at {p} (expected a torch state_dict saved with torch.save)")
@@ -71,7 +71,10 @@ def load_weights(model:nn.Module, weights_path:str|Path|None, strict:bool=False)
     if isinstance(sd, dict) and 'state_dict' in sd: sd = sd['state_dict']
     if not isinstance(sd, dict): raise ValueError(f"weights_path: {p} does not hold a state_dict (got {type(sd).__name__})")
     own = model.state_dict()
-    ok = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
+    bad = [f"{k} {tuple(v.shape)} vs the model's {tuple(own[k].shape)}" for k, v in sd.items() if k in own and own[k].shape != v.shape]
+    if bad: raise ValueError(f"weights_path: {len(bad)} tensors in {p} do not fit the network, e.g. {bad[:3]}; "
+                             "is it for another architecture, width or number of classes? (save the body without its head to transfer it)")
+    ok = {k: v for k, v in sd.items() if k in own}
     if not ok: raise ValueError(f"weights_path: none of the {len(sd)} tensors in {p} match the model's parameter names/shapes")
     model.load_state_dict(ok, strict=False)
     if strict and len(ok) < len(own): raise ValueError(f"weights_path: {len(own)-len(ok)} model tensors missing from {p}")
