@@ -12,10 +12,11 @@ import torch
 from fastcore.basics import AttrDict
 
 # %% auto #0
-__all__ = ['PRESETS', 'VERDICTS', 'data_path', 'repo_root', 'set_seed', 'get_device', 'to_numpy', 'eval_mode', 'check_choice',
-           'check_preset', 'env_preset', 'preset_table', 'configure', 'resolve_out_dir', 'atomic_write', 'git_commit',
-           'run_stamp', 'table_columns', 'markdown_table', 'save_table', 'load_table', 'save_figure', 'seed_verdict',
-           'mean_std', 'claim_row', 'Chapter', 'start_chapter']
+__all__ = ['POOL_IDLE_S', 'PRESETS', 'VERDICTS', 'data_path', 'repo_root', 'set_seed', 'get_device', 'to_numpy', 'eval_mode',
+           'check_choice', 'release_workers', 'check_preset', 'env_preset', 'preset_table', 'configure',
+           'resolve_out_dir', 'atomic_write', 'git_commit', 'run_stamp', 'table_columns', 'markdown_table',
+           'save_table', 'load_table', 'save_figure', 'seed_verdict', 'mean_std', 'claim_row', 'Chapter',
+           'start_chapter']
 
 # %% ../nbs/00_core.ipynb #080173d3
 def data_path(*parts:str, create:bool=True) -> Path:
@@ -82,6 +83,14 @@ def check_choice(name:str, value, choices):
     if value not in choices:
         raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
+
+# %% ../nbs/00_core.ipynb #7152e48b
+POOL_IDLE_S = 30     # seconds an idle joblib worker waits for more work before it exits
+
+def release_workers():
+    "Stop joblib's reusable worker processes now (they restart on the next parallel call)"
+    from joblib.externals.loky import get_reusable_executor
+    get_reusable_executor().shutdown(wait=True)
 
 # %% ../nbs/00_core.ipynb #94687e26
 PRESETS = ('smoke', 'default', 'paper')
@@ -397,5 +406,6 @@ def finish(self:Chapter) -> Path:
     p = self.out/'README.md'
     with atomic_write(p) as f: f.write(_results_page(self))
     self._manifest('complete')
+    release_workers()
     print(f"{self.name}: {len(self.items)} tables/figures and the results page in {self.out} ({time.time() - self.t0:.0f} s)")
     return p

@@ -8,7 +8,7 @@ import os, math, tempfile
 import numpy as np
 import torch
 from joblib import Parallel, delayed
-from .core import to_numpy, check_choice
+from .core import to_numpy, check_choice, POOL_IDLE_S
 from .resize import resize_images, resize_maps
 # wsss_nb.losses and wsss_nb.metrics import fastai: they are imported inside the functions that need them, so the
 # CRF worker processes (which import this module) start with numpy, torch and pydensecrf only
@@ -77,7 +77,7 @@ def dense_crf_batch(images, probs, workers:int|None=None, **kw) -> np.ndarray:
     with tempfile.TemporaryDirectory(dir=shm, prefix='wsss_nb_crf_') as d:
         out = np.lib.format.open_memmap(os.path.join(d, 'q.npy'), mode='w+', dtype=np.float32, shape=(B,) + probs.shape[1:])
         parts = np.array_split(np.arange(B), min(B, 4*workers))
-        Parallel(n_jobs=workers, max_nbytes='1M', mmap_mode='r', temp_folder=d)(
+        Parallel(n_jobs=workers, max_nbytes='1M', mmap_mode='r', temp_folder=d, idle_worker_timeout=POOL_IDLE_S)(
             delayed(_crf_into)(out, images, probs, idx, kw) for idx in parts)
         return np.array(out)
 

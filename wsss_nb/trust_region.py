@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 from fastai.callback.core import Callback
-from .core import eval_mode, check_choice, to_numpy
+from .core import eval_mode, check_choice, to_numpy, POOL_IDLE_S
 from .losses import WeightedLoss, reduce_loss
 from .resize import resize_maps
 from .crf import potts_expansion, grid_potts_loss, dense_crf_loss
@@ -91,7 +91,7 @@ def tr_proposals(images, log_probs, scribbles, lam:float, n_iter:int=5, neighbor
     if n_jobs == 1 or len(parts) == 1: res = [_stage_a(images[p], lp[p], scribbles[p], lam, kw) for p in parts]
     else:
         from joblib import Parallel, delayed
-        res = Parallel(n_jobs=n_jobs)(delayed(_stage_a)(images[p], lp[p], scribbles[p], lam, kw) for p in parts)
+        res = Parallel(n_jobs=n_jobs, idle_worker_timeout=POOL_IDLE_S)(delayed(_stage_a)(images[p], lp[p], scribbles[p], lam, kw) for p in parts)
     return np.concatenate(res) if res else np.zeros((0, H, W), np.uint8)
 
 # %% ../nbs/15_trust_region.ipynb #6346a37f
