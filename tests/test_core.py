@@ -64,3 +64,27 @@ def test_git_commit_dirty_ignores_figures(tmp_path):
     assert git_commit(tmp_path) == clean
     (tmp_path/'a.py').write_text('x = 2')                  # the code changed: dirty
     assert git_commit(tmp_path) == clean + '-dirty'
+
+def test_run_manifest_marks_an_unfinished_run(tmp_path):
+    "Reliability item 11: a run killed before `finish` leaves RUN.json with status 'running', which `--check` reports as stale"
+    import subprocess, sys, textwrap
+    from wsss_nb.core import preset_table, start_chapter
+    from wsss_nb.reproduce import stale_chapters
+    code = textwrap.dedent(f"""
+        import os, signal
+        from wsss_nb.core import preset_table, start_chapter
+        ch = start_chapter('x', preset_table(dict(n=1)), 'default', out_dir={str(tmp_path/'figs'/'x')!r})
+        ch.table([dict(a=1)], 't', 'a table')
+        os.kill(os.getpid(), signal.SIGKILL)
+        """)
+    assert subprocess.run([sys.executable, '-c', code]).returncode == -9
+    d = tmp_path/'figs'/'x'
+    assert json.loads((d/'RUN.json').read_text())['status'] == 'running' and (d/'t.md').is_file()
+    ch = start_chapter('x', preset_table(dict(n=1)), 'default', out_dir=d)
+    ch.table([dict(a=2)], 't', 'a table'); ch.finish()
+    m = json.loads((d/'RUN.json').read_text())
+    assert m['status'] == 'complete' and set(m['files']) >= {'t.md', 't.json', 'README.md'} and len(m['files']['t.md']) == 64
+    import nbformat
+    nbs = tmp_path/'nbs'; nbs.mkdir(); nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1', metadata=dict(tags=['parameters']))]), nbs/'10_x.ipynb')
+    (d/'RUN.json').write_text(json.dumps(dict(m, status='running')))
+    assert [r['status'] for r in stale_chapters(tmp_path/'figs', nbs)] == ['stale']
