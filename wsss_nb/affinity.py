@@ -60,6 +60,7 @@ def _shift(x:torch.Tensor, dy:int, dx:int, fill=0) -> torch.Tensor:
     "x (...,h,w) -> y with y[..., i, j] = x[..., i+dy, j+dx] (`fill` outside the grid)"
     h, w = x.shape[-2:]
     y = torch.full_like(x, fill)
+    if abs(dy) >= h or abs(dx) >= w: return y                     # the offset leaves the grid (a tiny feature map)
     ys, yd = slice(max(dy, 0), h + min(dy, 0)), slice(max(-dy, 0), h - max(dy, 0))
     xs, xd = slice(max(dx, 0), w + min(dx, 0)), slice(max(-dx, 0), w - max(dx, 0))
     y[..., yd, xd] = x[..., ys, xs]
