@@ -18,12 +18,13 @@ from .cam import train_classifier, predict
 __all__ = ['PRETRAIN_DATA', 'weights_dir', 'weights_name', 'body_state_dict', 'save_body', 'pretrain', 'check_card',
            'pretrained_weights', 'main']
 
-# %% ../nbs/07_pretrain.ipynb #79e10c26
+# %% ../nbs/07_pretrain.ipynb #c5f672ce
 PRETRAIN_DATA = dict(size=64, n_classes=16, train_seed=(1000,), hold_seed=(1001,), knobs=dict(structure_seed=7))
 
 def weights_dir() -> Path:
     "The package folder of the shipped weights and their cards (`wsss_nb/weights`)"
-    return Path(__file__).resolve().parent/'weights'
+    import wsss_nb
+    return Path(wsss_nb.__file__).resolve().parent/'weights'
 
 def weights_name(arch:str='small', width:int=16, dilations=(1,)) -> str:
     "File stem of the weights of a `make_fcn(arch, ..., width=width, dilations=dilations)` body, e.g. 'small_fcn_w16_d1'"
