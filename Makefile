@@ -8,7 +8,7 @@ PRESET ?= default
 # Tests generate the embedded benchmark into a cache of their own, so a stale user cache cannot hide a bug.
 TEST_DATA ?= $(CURDIR)/.cache/test-data
 
-.PHONY: install test check-drift nbtest pytest reproduce check docs readme hooks clean
+.PHONY: install test check-drift nbtest pytest reproduce pretrain check docs readme hooks clean
 
 $(STAMP): settings.ini setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: check-drift nbtest pytest
 
 reproduce: install
 	$(BIN)/wsss_nb_reproduce --preset $(PRESET)
+
+# Regenerate the shipped pretrained CPU body and its card (wsss_nb/weights/, nbs/07_pretrain.ipynb; ~5 min on 2 cores).
+pretrain: install
+	$(BIN)/python -c "from wsss_nb.pretrain import main; main(threads=2)"
 
 # Which committed figures are stale (their RUN.json commit predates a change to the chapter or a module it imports).
 check: install

@@ -143,13 +143,22 @@ def choose_cam_threshold(ncams:torch.Tensor, masks, n_classes:int, thrs=(0.05, 0
     m = to_numpy(masks)
     return max(thrs, key=lambda t: segmentation_scores(cam_segmentation(ncams, m.shape[-2:], t), m, n_classes)['miou'])
 
-# %% ../nbs/05_cam.ipynb #9fa42d34
-def cam_seed_probs(ncams:torch.Tensor, thr:float, size=None) -> torch.Tensor:
-    "Probabilities (N,K+1,H,W): [thr, CAMs resized to `size`] normalised to sum 1 per pixel (arg-max = `cam_segmentation`)"
+# %% ../nbs/05_cam.ipynb #17416029
+def cam_seed_probs(ncams:torch.Tensor, # (N,K,h,w) normalised CAMs (absent classes zero)
+                   thr:float, # background score (the `cam_segmentation` threshold), > 0
+                   size=None, # (H,W) to resize to; None keeps (h,w)
+                   T:float=0.5, # softmax temperature
+                   labels:torch.Tensor|None=None, # (N,K) present classes; None: the classes with a positive CAM somewhere
+                  ) -> torch.Tensor:
+    "Probabilities (N,K+1,H,W): softmax over [thr, CAMs of the present classes]/T, absent classes 0 (arg-max = `cam_segmentation`)"
     if thr <= 0: raise ValueError(f"thr: expected a positive background score, got {thr}")
+    if not T > 0: raise ValueError(f"T: expected a positive temperature, got {T}")
     c = resize_maps(ncams, size) if size is not None else ncams.float()
-    p = torch.cat([torch.full_like(c[:, :1], thr), c.clamp_min(0)], 1)
-    return p / p.sum(1, keepdim=True)
+    present = c.flatten(2).amax(-1) > 0 if labels is None else torch.as_tensor(labels).bool().to(c.device)
+    if present.shape != c.shape[:2]: raise ValueError(f"labels: expected shape {tuple(c.shape[:2])}, got {tuple(present.shape)}")
+    keep = torch.cat([torch.ones_like(present[:, :1]), present], 1)[..., None, None]
+    s = torch.cat([torch.full_like(c[:, :1], thr), c.clamp_min(0)], 1) / T
+    return s.masked_fill(~keep, float('-inf')).softmax(1)
 
 # %% ../nbs/05_cam.ipynb #f58397bd
 def cam_statistics(ncams:torch.Tensor, masks, mark_masks=None, context_masks=None, thr:float=0.2) -> dict:
