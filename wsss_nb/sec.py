@@ -24,7 +24,7 @@ from .metrics import segmentation_report
 
 # %% auto #0
 __all__ = ['MIN_PROB', 'POOLS', 'sec_softmax', 'gwrp', 'decay_for', 'seed_loss', 'expand_loss', 'constrain_loss', 'crf_targets',
-           'sec_decays', 'SECLoss', 'sec_learner', 'step_lr', 'train_sec', 'sec_predict', 'temper', 'sec_evaluate']
+           'sec_decays', 'SECLoss', 'sec_learner', 'step_lr', 'train_sec', 'sec_predict', 'sec_evaluate']
 
 # %% ../nbs/10_sec.ipynb #f3a1f2d4
 MIN_PROB = 1e-4
@@ -184,23 +184,16 @@ def sec_predict(model:nn.Module, x:torch.Tensor, images=None, crf:bool=True, bs:
         probs = torch.as_tensor(dense_crf_batch(to_numpy(images), probs.numpy(), **crf_kw))
     return probs.argmax(1), probs
 
-# %% ../nbs/10_sec.ipynb #a29f6e55
-def temper(probs:torch.Tensor, T:float=1.0) -> torch.Tensor:
-    "probs (B,C,...) -> softmax(log(probs) / T) over C: T > 1 softens, T = 1 keeps them; the arg-max never moves"
-    if not T > 0: raise ValueError(f"T: expected a positive temperature, got {T}")
-    return probs if T == 1 else (probs.float().clamp_min(1e-12).log() / T).softmax(1)
-
-# %% ../nbs/10_sec.ipynb #e0811676
+# %% ../nbs/10_sec.ipynb #d049dc2e
 def sec_evaluate(model:nn.Module, # a trained SEC network
                  x:torch.Tensor, # (N,3,H,W) normalised images
                  images, # (N,H,W,3) uint8 images, for the CRF
                  masks, # (N,H,W) ground truth
                  n_classes:int, # K+1, background included
                  crf_kw:dict|None=None, # `dense_crf` parameters of the test-time CRF
-                 T:float=1.0, # temperature of the network's probabilities before the CRF (`temper`)
                 ) -> dict:
     "dict(crf=report, nocrf=report, pred=labels (N,H,W) uint8 with the CRF) of `model` on `x`"
     lab_nc, probs = sec_predict(model, x, crf=False)
-    lab = torch.as_tensor(dense_crf_batch(to_numpy(images), temper(probs, T).numpy(), **(crf_kw or {}))).argmax(1)
+    lab = torch.as_tensor(dense_crf_batch(to_numpy(images), probs.numpy(), **(crf_kw or {}))).argmax(1)
     return dict(crf=segmentation_report(lab, masks, n_classes), nocrf=segmentation_report(lab_nc, masks, n_classes),
                 pred=to_numpy(lab).astype(np.uint8))
