@@ -21,6 +21,9 @@ def test_parameters_contract(nb):
     src = parameters_cell(nb)
     declared = parameter_names(nb)
     assert REQUIRED <= declared, f"{nb.name}: parameters cell lacks {sorted(REQUIRED - declared)}"
+    import ast
+    assigned = {t.id for n in ast.parse(src).body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    assert declared == assigned, f"{nb.name}: papermill cannot parse the lines of {sorted(assigned - declared)} (e.g. '=' in a comment): the CLI would refuse them"
     assert 'WSSS_NB_PRESET' in src or 'env_preset' in src, f"{nb.name}: preset must default to the WSSS_NB_PRESET env var"
     later = _code_after_parameters(nb)
     unread = sorted(n for n in declared if not re.search(rf'\b{n}\b', later))
