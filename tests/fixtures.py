@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 __all__ = ['voc_palette', 'save_palette_png', 'save_jpg', 'voc_ids', 'write_voc_tree', 'write_scribblesup',
-           'write_cifar10', 'CIFAR10_CLASSES', 'write_celeba', 'write_image_folder']
+           'write_cifar10', 'CIFAR10_CLASSES', 'write_celeba', 'write_image_folder', 'write_imagenet_dogs']
 
 VOC_NAMES = ('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
              'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor')
@@ -112,3 +112,10 @@ def write_image_folder(root:str|Path, classes:dict|None=None, size:tuple=(20, 30
         (Path(root)/c).mkdir(parents=True, exist_ok=True)
         for j in range(k): save_jpg(rng.integers(0, 256, (*size, 3), dtype=np.uint8), Path(root)/c/f'{c}_{j}.JPEG')
     return Path(root)
+
+IMAGENET_DOGS = ('n02085620', 'n02099601', 'n02113978')        # Chihuahua, golden retriever, Mexican hairless (ImageNet-1k dogs)
+IMAGENET_OTHERS = ('n01440764', 'n03000134', 'n04552348')       # tench, chainlink fence, warplane
+
+def write_imagenet_dogs(root:str|Path, n_per_class:int=4, size:tuple=(40, 48), seed:int=0) -> Path:
+    "ImageNet-style `root/<wnid>/<wnid>_<k>.JPEG` with three dog wnids and three other wnids, `n_per_class` JPEGs each; returns `root`"
+    return write_image_folder(root, {w: n_per_class for w in IMAGENET_DOGS + IMAGENET_OTHERS}, size=size, seed=seed)
