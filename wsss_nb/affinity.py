@@ -293,7 +293,7 @@ def walk_segmentation(ncams:torch.Tensor, aff:torch.Tensor, tags:torch.Tensor, w
     check_choice('walk kind', kind, ('alpha', 'theta'))
     return next(walk_candidates(ncams, aff, tags, radius, [v] if kind == 'alpha' else (), [v] if kind == 'theta' else (), (lt,), beta, size))[1]
 
-# %% ../nbs/14_affinity.ipynb #d3597cb3
+# %% ../nbs/14_affinity.ipynb #85e81cb3
 def train_affinity(images,                  # (N,H,W,3) uint8 training images
                    ncams:torch.Tensor,      # (N,K,h,w) their normalised CAMs (absent classes zero)
                    hold_images, hold_ncams, # the same for held-out images (the Learner's validation set)
@@ -301,7 +301,7 @@ def train_affinity(images,                  # (N,H,W,3) uint8 training images
                    crf:bool=False,          # refine the training images' confident labels by the dense CRF (scale 1)
                    bs:int=32, augment:bool=True, device=None, seed:int|None=None, weights_path=None,
                    init_body:nn.Module|None=None, **net_kw) -> Learner:
-    "An AffinityNet `Learner` trained on the confident labels of `ncams`, validated on those of `hold_ncams`"
+    "An AffinityNet `Learner` trained on the confident labels of `ncams` (kept as `learn.labels`), validated on those of `hold_ncams`"
     from wsss_nb.loaders import array_dls
     from wsss_nb.data import normalize
     crf_kw = dict(images=images, crf_kw=dict(scale=1.)) if crf else {}
@@ -311,6 +311,7 @@ def train_affinity(images,                  # (N,H,W,3) uint8 training images
     dls = array_dls((images, lab), (hold_images, lab_hold), bs=bs, device=device, tfms=(normalize, None), augment=augment)
     learn = affinity_learner(dls, arch, radius=radius, weights_path=weights_path, init_body=init_body, **net_kw)
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    learn.labels = lab
     return learn
 
 # %% ../nbs/14_affinity.ipynb #b54dcce3
