@@ -70,9 +70,13 @@ def browser(tmp_path, monkeypatch):
     try: yield d
     finally: d.quit()
 
-KERNEL_STATUS = """const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-return k ? k.status : null;"""
+# The notebook panel (headless chromium has no focus, so `shell.currentWidget` can be null): activate it, report its kernel
+NOTEBOOK = """const a = window.jupyterapp; if (!a) return 'no window.jupyterapp';
+const w = Array.from(a.shell.widgets('main')).find(x => x.sessionContext);
+if (!w) return 'no notebook panel';
+if (a.shell.currentWidget !== w) a.shell.activateById(w.id);
+const k = w.sessionContext.session && w.sessionContext.session.kernel;
+return k ? 'kernel ' + k.status : 'no kernel';"""
 
 def test_annotator_in_jupyterlab(lab, browser, tmp_path):
     from selenium.webdriver.common.by import By
@@ -80,9 +84,16 @@ def test_annotator_in_jupyterlab(lab, browser, tmp_path):
     url, ann = lab
     browser.get(url)
     wait = lambda secs, f, what: WebDriverWait(browser, secs, poll_frequency=0.5).until(lambda d: f(d), message=what)
-    wait(180, lambda d: d.execute_script(KERNEL_STATUS) == 'idle', "the notebook's kernel never became idle")
-    browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    root = wait(300, lambda d: d.find_elements(By.CSS_SELECTOR, '.wsss-annotator'), "no .wsss-annotator widget was rendered")[0]
+    state = []
+    def idle(d): state.append(d.execute_script(NOTEBOOK)); return state[-1] == 'kernel idle'
+    try:
+        wait(400, idle, "the notebook's kernel never became idle")
+        browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        root = wait(400, lambda d: d.find_elements(By.CSS_SELECTOR, '.wsss-annotator'), "no .wsss-annotator widget was rendered")[0]
+    except Exception:
+        browser.save_screenshot(str(tmp_path/'page.png'))
+        print(f"last notebook states: {state[-3:]}; page screenshot {tmp_path/'page.png'}")
+        raise
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", root)
     toggles = root.find_elements(By.CSS_SELECTOR, '.wsss-toggle')
     assert len(toggles) >= 2, f"expected cluster toggles, found {len(toggles)}"
