@@ -42,7 +42,7 @@ def pattern_features(model:nn.Module, x:torch.Tensor, bs:int=64) -> torch.Tensor
     finally: h.remove()
     return torch.cat(out)
 
-# %% ../nbs/11_micro_annotation.ipynb #1d33dc0a
+# %% ../nbs/11_micro_annotation.ipynb #71b6b188
 def l2_normalize(a:torch.Tensor, dim:int=1, eps:float=1e-12) -> torch.Tensor:
     "`a` divided by its L2 norm along `dim` (zero vectors stay zero)"
     return a / a.norm(dim=dim, keepdim=True).clamp_min(eps)
@@ -53,13 +53,14 @@ def pattern_pool(feats:torch.Tensor, # (N,d,h,w) non-negative activations
                  max_patterns:int|None=None, # keep a random subset of at most this many per class (None: all)
                  seed:int=0, # of that subset
                 ) -> dict:
-    "{class index: (A (n,d) float32 L2-normalised patterns, where (n,3) long (image, row, col))} over the locations of D^y"
+    "{class index: (A (n,d) float32 L2-normalised patterns, where (n,3) long (image, row, col))} over the locations of D^y (all-zero patterns left out)"
     if feats.shape[0] != ncams.shape[0] or feats.shape[-2:] != ncams.shape[-2:]:
         raise ValueError(f"ncams: expected (N,K,h,w) on the grid of feats {tuple(feats.shape)}, got {tuple(ncams.shape)}")
     rng = np.random.default_rng(seed)
     out = {}
     for c in range(ncams.shape[1]):
         where = (ncams[:, c] > thr).nonzero()
+        where = where[feats[where[:, 0], :, where[:, 1], where[:, 2]].amax(1) > 0]          # a zero pattern has no direction
         if max_patterns is not None and len(where) > max_patterns:
             where = where[np.sort(rng.choice(len(where), max_patterns, replace=False))]
         a = feats[where[:, 0], :, where[:, 1], where[:, 2]]
