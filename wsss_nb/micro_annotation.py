@@ -17,8 +17,9 @@ from .sec import SECLoss, train_sec
 
 # %% auto #0
 __all__ = ['FEATURE_LAYERS', 'feature_layer', 'pattern_features', 'l2_normalize', 'pattern_pool', 'cluster_means',
-           'cluster_heatmaps', 'suppress_distractors', 'grid_labels', 'background_share', 'largest_component_box',
-           'component_boxes', 'box_iou', 'box_hits', 'improvement_curve', 'choose_seed_crf', 'sec_on_cues']
+           'cluster_heatmaps', 'suppress_distractors', 'grid_labels', 'background_share', 'oracle_distractors',
+           'largest_component_box', 'component_boxes', 'box_iou', 'box_hits', 'improvement_curve', 'choose_seed_crf',
+           'sec_on_cues']
 
 # %% ../nbs/11_micro_annotation.ipynb #c66407ac
 FEATURE_LAYERS = {'SmallFCN': 'body', 'LargeFOV': 'features.-2', 'DilatedResNet': 'body'}
@@ -97,7 +98,7 @@ def suppress_distractors(ncams:torch.Tensor, # (N,K,h,w) CAMs normalised by thei
     mx = out.flatten(2).amax(-1)[..., None, None]
     return torch.where(mx > 0, out / mx.clamp_min(1e-12), out)
 
-# %% ../nbs/11_micro_annotation.ipynb #0ce78360
+# %% ../nbs/11_micro_annotation.ipynb #8ebcbeec
 def grid_labels(masks, grid) -> np.ndarray:
     "Ground-truth labels (N,h,w) of masks (N,H,W) read at the centre pixels of an (h,w) grid's cells"
     m = to_numpy(masks); H, W = m.shape[-2:]; h, w = grid
@@ -110,6 +111,15 @@ def background_share(where, labels, gt_grid, k:int, ignore_index:int=255) -> np.
     g = gt_grid[w[:, 0], w[:, 1], w[:, 2]] if len(w) else np.zeros(0, int)
     ok = g != ignore_index
     return np.array([np.mean(g[(labels == j) & ok] == 0) if ((labels == j) & ok).any() else np.nan for j in range(k)])
+
+
+
+def oracle_distractors(shares, thr:float=0.5) -> list:
+    "Cluster ids whose background share (`shares` (k,), NaN: no pattern) exceeds `thr`, never all: the least-background cluster stays"
+    sh = np.asarray(shares, float)
+    if len(sh) < 2: return []
+    keep = int(np.nanargmin(sh)) if np.isfinite(sh).any() else -1
+    return [j for j in range(len(sh)) if j != keep and np.isfinite(sh[j]) and sh[j] > thr]
 
 # %% ../nbs/11_micro_annotation.ipynb #ba41f715
 def largest_component_box(mask) -> tuple|None:
