@@ -18,8 +18,8 @@ from .sec import SECLoss, train_sec
 # %% auto #0
 __all__ = ['FEATURE_LAYERS', 'feature_layer', 'pattern_features', 'l2_normalize', 'pattern_pool', 'cluster_means',
            'cluster_heatmaps', 'suppress_distractors', 'grid_labels', 'background_share', 'oracle_distractors',
-           'largest_component_box', 'component_boxes', 'box_iou', 'box_hits', 'improvement_curve', 'choose_seed_crf',
-           'sec_on_cues']
+           'largest_component_box', 'component_boxes', 'box_iou', 'box_hits', 'class_cue_precision', 'context_labelled',
+           'improvement_curve', 'choose_seed_crf', 'sec_on_cues']
 
 # %% ../nbs/11_micro_annotation.ipynb #c66407ac
 FEATURE_LAYERS = {'SmallFCN': 'body', 'LargeFOV': 'features.-2', 'DilatedResNet': 'body'}
@@ -154,6 +154,18 @@ def box_hits(ncams:torch.Tensor, masks, labels, thr:float=0.2, min_iou:float=0.5
         box = largest_component_box(cam > thr * cam.max()) if cam.max() > 0 else None
         out[i, k] = float(box is not None and any(box_iou(box, g) >= min_iou for g in gts))
     return out
+
+# %% ../nbs/11_micro_annotation.ipynb #f6937bc5
+def class_cue_precision(cues, masks, n_classes:int, ignore_index:int=255) -> np.ndarray:
+    "(K,) share of each class's cue cells (label k of cues (N,h,w), k = 1..K) whose ground truth (masks (N,H,W) at cell centres) is k"
+    cu = to_numpy(cues); g = grid_labels(masks, cu.shape[-2:]); ok = g != ignore_index
+    return np.array([np.mean(g[(cu == k) & ok] == k) if ((cu == k) & ok).any() else np.nan for k in range(1, n_classes + 1)])
+
+def context_labelled(pred, context_masks, labels, k:int) -> float:
+    "Share of the context pixels (context_masks (N,H,W) bool) of the images with class k (labels (N,K)) that pred (N,H,W) labels k+1"
+    p, cx = to_numpy(pred), to_numpy(context_masks).astype(bool)
+    sel = to_numpy(labels)[:, k].astype(bool) & cx.reshape(len(cx), -1).any(1)
+    return float((p[sel] == k + 1)[cx[sel]].mean()) if sel.any() else float('nan')
 
 # %% ../nbs/11_micro_annotation.ipynb #4499a1e5
 def improvement_curve(eig2, gains) -> tuple:
