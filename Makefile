@@ -8,7 +8,7 @@ PRESET ?= default
 # Tests generate the embedded benchmark into a cache of their own, so a stale user cache cannot hide a bug.
 TEST_DATA ?= $(CURDIR)/.cache/test-data
 
-.PHONY: install test check-drift nbtest pytest reproduce pretrain check docs readme hooks clean
+.PHONY: install test check-drift nbtest pytest test-browser bench-spectral reproduce pretrain check docs readme hooks clean
 
 $(STAMP): settings.ini setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ pytest: install
 	WSSS_NB_PRESET=smoke WSSS_NB_DATA=$(TEST_DATA) $(BIN)/python -m pytest -q tests
 
 test: check-drift nbtest pytest
+
+# The cluster annotator in a real JupyterLab, clicked through by chromium (tests/test_browser.py; not part of `make test`).
+# Needs Debian's browser and driver: `apt-get install chromium chromium-driver`; selenium comes with `.[dev]`.
+# WSSS_NB_SCREENSHOT=path keeps the screenshot of the annotator (default: pytest's tmp dir).
+test-browser: install
+	WSSS_NB_PRESET=smoke $(BIN)/python -m pytest -q -rs --browser tests/test_browser.py
+
+# Spectral clustering speed and memory: sklearn at 5k/10k beside ours at 5k..1M patterns of 512-d (~2 min, 2.3 GB).
+bench-spectral: install
+	$(BIN)/python -m wsss_nb.spectral
 
 reproduce: install
 	$(BIN)/wsss_nb_reproduce --preset $(PRESET)
