@@ -2,8 +2,10 @@
 
 Install: `apt-get install chromium chromium-driver` (selenium comes with `pip install -e '.[dev]'`). Skipped, with the
 reason, when any of them is missing; not part of `make test` (tests/conftest.py skips `browser` tests without `--browser`).
+It opens the micro-annotation chapter (smoke preset), runs all its cells, clicks one cluster's distractor toggle, saves,
+and checks the JSON at the path the widget's status line reports.
 Env: WSSS_NB_SCREENSHOT (where the annotator's screenshot goes, default a tmp dir), WSSS_NB_BROWSER_NB (the notebook to
-open, default nbs/11b_annotator.ipynb; it must read its save path from WSSS_NB_ANNOTATIONS)."""
+open instead, e.g. nbs/11b_annotator.ipynb, the widget on synthetic galleries, in seconds)."""
 import json, os, shutil, socket, subprocess, sys, time, secrets, urllib.request
 from pathlib import Path
 import pytest
@@ -25,7 +27,7 @@ def _free_port():
 def lab(tmp_path):
     "JupyterLab serving a copy of the notebook from tmp_path (the repo's notebook is never saved over); yields (url, annotations path)"
     _need()
-    nb = Path(os.environ.get('WSSS_NB_BROWSER_NB') or ROOT/'nbs'/'11b_annotator.ipynb')
+    nb = Path(os.environ.get('WSSS_NB_BROWSER_NB') or ROOT/'nbs'/'11_micro_annotation.ipynb')
     if not nb.is_file(): raise FileNotFoundError(f"WSSS_NB_BROWSER_NB: no notebook at {nb}")
     work = tmp_path/'lab'; work.mkdir(); shutil.copy(nb, work/nb.name)
     cfg = tmp_path/'cfg'; (cfg/'labconfig').mkdir(parents=True)
@@ -81,7 +83,7 @@ return k ? 'kernel ' + k.status : 'no kernel';"""
 def test_annotator_in_jupyterlab(lab, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    url, ann = lab
+    url, _ = lab
     browser.get(url)
     wait = lambda secs, f, what: WebDriverWait(browser, secs, poll_frequency=0.5).until(lambda d: f(d), message=what)
     state = []
@@ -89,7 +91,9 @@ def test_annotator_in_jupyterlab(lab, browser, tmp_path):
     try:
         wait(400, idle, "the notebook's kernel never became idle")
         browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        root = wait(400, lambda d: d.find_elements(By.CSS_SELECTOR, '.wsss-annotator'), "no .wsss-annotator widget was rendered")[0]
+        root = wait(600, lambda d: d.find_elements(By.CSS_SELECTOR, '.wsss-annotator'), "no .wsss-annotator widget was rendered")[0]
+        time.sleep(2)
+        wait(900, idle, "the notebook did not finish running")   # clicks reach the kernel only between cells: let it finish
     except Exception:
         browser.save_screenshot(str(tmp_path/'page.png'))
         print(f"last notebook states: {state[-3:]}; page screenshot {tmp_path/'page.png'}")
@@ -106,13 +110,15 @@ def test_annotator_in_jupyterlab(lab, browser, tmp_path):
     button.click()
     wait(30, lambda d: 'mod-active' in button.get_attribute('class'), "the distractor button did not become active")
     root.find_element(By.CSS_SELECTOR, '.wsss-save').click()
-    wait(60, lambda d: ann.is_file(), f"Save did not write {ann}")
+    status = wait(60, lambda d: [e.text for e in root.find_elements(By.CSS_SELECTOR, '.wsss-status') if e.text.startswith('saved ')],
+                  "the status line does not say saved")[0]
+    ann = Path(status[len('saved '):].rsplit(' at ', 1)[0])              # "saved PATH at HH:MM:SS: ..."
+    assert ann.is_file(), f"Save reported {ann}, but there is no file"
     doc = json.loads(ann.read_text())
     cls = [c for c in doc['classes'] if ''.join(ch if ch.isalnum() else '_' for ch in c) == cls_slug][0]
     assert doc['classes'][cls]['labels'][int(cid)] == 'distractor', doc['classes'][cls]
     assert sum(len(v['distractors']) for v in doc['classes'].values()) == 1, doc
     assert {'layer', 'params', 'model_sha256', 'pool_sha256'} <= set(doc['meta']), doc['meta']
-    wait(30, lambda d: 'saved' in root.find_element(By.CSS_SELECTOR, '.wsss-status').text, "the status line does not say saved")
     shot = Path(os.environ.get('WSSS_NB_SCREENSHOT') or tmp_path/'annotator.png')
     shot.parent.mkdir(parents=True, exist_ok=True)
     assert root.screenshot(str(shot)) and shot.stat().st_size > 5000, f"screenshot {shot} missing or empty"
