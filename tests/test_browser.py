@@ -66,7 +66,7 @@ def browser(tmp_path, monkeypatch):
     monkeypatch.setenv('SE_OFFLINE', 'true')                      # selenium-manager must not try to download a driver
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for a in ['--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--window-size=1280,1300',
+    for a in ['--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--window-size=1280,2600',
               f'--user-data-dir={tmp_path/"chrome"}', '--hide-scrollbars']: opts.add_argument(a)
     d = webdriver.Chrome(service=Service(executable_path=DRIVER, log_output=str(tmp_path/'chromedriver.log')), options=opts)
     try: yield d
