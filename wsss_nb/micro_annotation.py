@@ -16,10 +16,10 @@ from .loaders import array_dls
 from .sec import SECLoss, train_sec
 
 # %% auto #0
-__all__ = ['FEATURE_LAYERS', 'feature_layer', 'pattern_features', 'l2_normalize', 'pattern_pool', 'cluster_means',
-           'cluster_heatmaps', 'suppress_distractors', 'grid_labels', 'background_share', 'oracle_distractors',
-           'largest_component_box', 'component_boxes', 'box_iou', 'box_hits', 'class_cue_precision', 'context_labelled',
-           'improvement_curve', 'choose_seed_crf', 'sec_on_cues']
+__all__ = ['FEATURE_LAYERS', 'feature_layer', 'pattern_features', 'l2_normalize', 'pattern_pool', 'pool_patterns',
+           'cluster_means', 'cluster_heatmaps', 'suppress_distractors', 'suppress_distractors_of', 'grid_labels',
+           'background_share', 'oracle_distractors', 'largest_component_box', 'component_boxes', 'box_iou', 'box_hits',
+           'class_cue_precision', 'context_labelled', 'improvement_curve', 'choose_seed_crf', 'sec_on_cues']
 
 # %% ../nbs/11_micro_annotation.ipynb #c66407ac
 FEATURE_LAYERS = {'SmallFCN': 'body', 'LargeFOV': 'features.-2', 'DilatedResNet': 'body'}
@@ -68,6 +68,36 @@ def pattern_pool(feats:torch.Tensor, # (N,d,h,w) non-negative activations
         out[c] = (l2_normalize(a).numpy().astype(np.float32), where)
     return out
 
+# %% ../nbs/11_micro_annotation.ipynb #deb0a979
+def _chunks(n:int, bs:int) -> list: return [slice(i, min(i + bs, n)) for i in range(0, n, bs)]
+
+def pool_patterns(model:nn.Module, x:torch.Tensor, # (N,3,H,W) normalised images
+                  ncams:torch.Tensor, thr:float=0.2, max_patterns:int|None=None, seed:int=0,
+                  bs:int=64, # images per pass of the network
+                 ) -> dict:
+    "`pattern_pool` of `pattern_features(model, x)`, computed `bs` images at a time (the activations of all images are never held)"
+    if len(x) != len(ncams): raise ValueError(f"ncams: expected one map per image ({len(x)}), got {len(ncams)}")
+    K = ncams.shape[1]
+    found = {c: [] for c in range(K)}
+    for sl in _chunks(len(x), bs):
+        f = pattern_features(model, x[sl], bs)
+        if f.shape[-2:] != ncams.shape[-2:]: raise ValueError(f"ncams: expected the pattern layer's grid {tuple(f.shape[-2:])}, got {tuple(ncams.shape[-2:])}")
+        nz = f.amax(1) > 0                                                           # a zero pattern has no direction
+        for c in range(K):
+            w = ((ncams[sl, c] > thr) & nz).nonzero(); w[:, 0] += sl.start; found[c].append(w)
+    rng, keep = np.random.default_rng(seed), {}
+    for c in range(K):
+        w = torch.cat(found[c])
+        if max_patterns is not None and len(w) > max_patterns: w = w[np.sort(rng.choice(len(w), max_patterns, replace=False))]
+        keep[c] = w
+    parts = {c: [] for c in range(K)}
+    for sl in _chunks(len(x), bs):
+        f = pattern_features(model, x[sl], bs)
+        for c in range(K):
+            w = keep[c][(keep[c][:, 0] >= sl.start) & (keep[c][:, 0] < sl.stop)]
+            parts[c].append(f[w[:, 0] - sl.start, :, w[:, 1], w[:, 2]])
+    return {c: (l2_normalize(torch.cat(parts[c])).numpy().astype(np.float32), keep[c]) for c in range(K)}
+
 # %% ../nbs/11_micro_annotation.ipynb #852860ea
 def cluster_means(A:np.ndarray, labels:np.ndarray, k:int) -> np.ndarray:
     "(k,d) mean pattern a_C of each cluster 0..k-1 of patterns A (n,d) with cluster `labels` (n,)"
@@ -97,6 +127,12 @@ def suppress_distractors(ncams:torch.Tensor, # (N,K,h,w) CAMs normalised by thei
         out[:, c] = out[:, c].masked_fill(torch.isin(best, torch.as_tensor(list(bad))), 0.)
     mx = out.flatten(2).amax(-1)[..., None, None]
     return torch.where(mx > 0, out / mx.clamp_min(1e-12), out)
+
+# %% ../nbs/11_micro_annotation.ipynb #fa12587e
+def suppress_distractors_of(model:nn.Module, x:torch.Tensor, ncams:torch.Tensor, means:dict, distractors:dict, bs:int=64) -> torch.Tensor:
+    "`suppress_distractors` of the images x (N,3,H,W) with the patterns of `model`, `bs` images at a time"
+    if len(x) != len(ncams): raise ValueError(f"ncams: expected one map per image ({len(x)}), got {len(ncams)}")
+    return torch.cat([suppress_distractors(ncams[sl], pattern_features(model, x[sl], bs), means, distractors) for sl in _chunks(len(x), bs)])
 
 # %% ../nbs/11_micro_annotation.ipynb #8ebcbeec
 def grid_labels(masks, grid) -> np.ndarray:
