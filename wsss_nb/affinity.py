@@ -14,7 +14,7 @@ import fastai.callback.schedule, fastai.callback.progress   # fit_one_cycle, pro
 from .losses import WeightedLoss, LossTerms, reduce_loss
 from .models import make_fcn
 from .resize import resize_maps, resize_masks
-from .core import set_seed, check_choice, to_numpy
+from .core import set_seed, check_choice, to_numpy, launched
 from .cam import cam_segmentation
 from .metrics import segmentation_scores
 
@@ -310,7 +310,7 @@ def train_affinity(images,                  # (N,H,W,3) uint8 training images
     if seed is not None: set_seed(seed)
     dls = array_dls((images, lab), (hold_images, lab_hold), bs=bs, device=device, tfms=(normalize, None), augment=augment)
     learn = affinity_learner(dls, arch, radius=radius, weights_path=weights_path, init_body=init_body, **net_kw)
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    with launched(learn), learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     learn.labels = lab
     return learn
 

@@ -16,7 +16,7 @@ from fastai.data.core import DataLoaders
 from fastai.losses import BCEWithLogitsLossFlat
 from fastai.metrics import accuracy_multi
 from fastai.optimizer import SGD
-from .core import eval_mode, to_numpy
+from .core import eval_mode, to_numpy, launched
 from .resize import resize_maps
 from .metrics import segmentation_scores
 from .models import make_fcn, CAMNet
@@ -67,7 +67,7 @@ def train_classifier(dls:DataLoaders, # train and valid (images (B,3,H,W), tags 
     learn = classifier_learner(dls, n_classes, arch, weights_path, **net_kw)
     if sgd: learn.opt_func = partial(SGD, mom=0.9, wd=5e-4)
     t = time.time()
-    learn.fit_one_cycle(epochs, lr)
+    with launched(learn): learn.fit_one_cycle(epochs, lr)
     ips = len(dls.train) * dls.train.bs * epochs / max(time.time() - t, 1e-9)
     probs, tags = learn.get_preds(dl=dls.valid)                 # sigmoid probabilities: the loss' activation
     right = (probs > 0.5) == tags.bool()

@@ -13,7 +13,7 @@ from fastai.torch_core import rank_distrib, num_distrib
 import fastai.distributed as fastai_distributed
 
 # %% auto #0
-__all__ = ['world', 'is_main', 'init_distributed', 'distributed', 'main_only', 'launch']
+__all__ = ['world', 'is_main', 'init_distributed', 'FP32Loss', 'distributed', 'main_only', 'launch']
 
 # %% ../nbs/08_distributed.ipynb #423dc40e
 def _broadcast(self, t, rank):
@@ -47,7 +47,21 @@ def init_distributed(timeout_s:float=300) -> bool:
         dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
     return True
 
-# %% ../nbs/08_distributed.ipynb #a9d11a48
+# %% ../nbs/08_distributed.ipynb #f3ac8f7f
+from fastai.callback.core import Callback
+from fastai.torch_core import to_float
+
+class FP32Loss(Callback):
+    "Under mixed precision, compute the loss in fp32: autocast off (on `device_type`) from the prediction to the end of the loss"
+    order = 9   # MixedPrecision's is 10: this after_loss runs first, closing the inner context first
+    def __init__(self, device_type:str='cuda'): self.device_type, self.ctx = device_type, None
+    def after_pred(self):
+        self.ctx = torch.autocast(self.device_type, enabled=False); self.ctx.__enter__()
+        self.learn.pred = to_float(self.pred)
+    def after_loss(self):
+        if self.ctx is not None: self.ctx.__exit__(None, None, None); self.ctx = None
+
+# %% ../nbs/08_distributed.ipynb #ece0de59
 @contextlib.contextmanager
 def distributed(learn:Learner, mixed_precision:str|None=None, timeout_s:float=300, sync_bn:bool=True):
     "`learn` as this launch needs it: plain in one process, DDP through fastai's `distrib_ctx` (accelerate) in several"
@@ -57,12 +71,13 @@ def distributed(learn:Learner, mixed_precision:str|None=None, timeout_s:float=30
     if mixed_precision in ('fp16', 'bf16'):
         if cpu: raise ValueError(f"mixed_precision: {mixed_precision} needs a CUDA device; this Learner's data is on {learn.dls.device}")
         learn.to_fp16() if mixed_precision == 'fp16' else learn.to_bf16()
+        learn.add_cb(FP32Loss())
     try:
         if init_distributed(timeout_s):
             with learn.distrib_ctx(sync_bn=sync_bn and not cpu, cpu=cpu): yield learn
         else: yield learn
     finally:
-        if mixed_precision in ('fp16', 'bf16'): learn.to_fp32()
+        if mixed_precision in ('fp16', 'bf16'): learn.to_fp32().remove_cb(FP32Loss)
 
 # %% ../nbs/08_distributed.ipynb #4a296a17
 def main_only(fn):

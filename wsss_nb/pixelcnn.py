@@ -18,7 +18,7 @@ from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler, SchedExp
 from fastai.optimizer import Adam
 from fastai.metrics import AvgMetric
-from .core import eval_mode
+from .core import eval_mode, launched
 from .losses import reduce_loss
 from .metrics import bits_per_dim
 
@@ -629,9 +629,10 @@ def fit_pixelcnn(model:nn.Module, # the model (its forward takes the DataLoaders
                     metrics=[bpd_metric(loss)] if isinstance(loss, PixelNLL) else [], cbs=cbs)
     n_iter = epochs*len(dls.train)
     sched = ParamScheduler({'lr': SchedExp(lr, lr*lr_decay**n_iter)})
-    if show: learn.fit(epochs, lr, cbs=sched)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit(epochs, lr, cbs=sched)
+    with launched(learn):
+        if show: learn.fit(epochs, lr, cbs=sched)
+        else:
+            with learn.no_bar(), learn.no_logging(): learn.fit(epochs, lr, cbs=sched)
     return learn
 
 # %% ../nbs/20_pixelcnn.ipynb #6043a92a

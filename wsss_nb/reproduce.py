@@ -194,7 +194,7 @@ def stale_chapters(figures:str|Path|None=None, nbs:str|Path|None=None) -> list[d
                          reason=f'made at {commit}' + ('' if ok else f'; {last} changed its sources since ({", ".join(s.name for s in srcs)})')))
     return rows
 
-# %% ../nbs/90_reproduce.ipynb #3bd01680
+# %% ../nbs/90_reproduce.ipynb #89e74840
 def _parser(names:list[str]) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='wsss_nb_reproduce', description="Re-execute the chapter notebooks with papermill and regenerate their tables and figures.",
                                  epilog=f"chapters: {', '.join(names) or '(none found)'}. Only --preset default without --out writes the committed figures/.",
@@ -214,20 +214,41 @@ def _parser(names:list[str]) -> argparse.ArgumentParser:
     ap.add_argument('--no_progress', action='store_true', help="hide papermill's per-cell progress bar")
     ap.add_argument('--quiet', action='store_true', help="do not stream the chapters' output lines")
     ap.add_argument('--check', action='store_true', help='run nothing: list chapters whose committed figures are stale; exit 1 if any')
+    ap.add_argument('--num_processes', type=int, default=None, help="data-parallel processes per chapter: N > 1 relaunches this command through torchrun on this machine (N GPUs, or N CPU processes with --device cpu); under torchrun / accelerate launch: the launch's")
     return ap
 
 def _usage_error(msg:str, hint:str='see wsss_nb_reproduce --help'):
     print(f"wsss_nb_reproduce: error: {msg}\n  hint: {hint}", file=sys.stderr)
     sys.exit(2)
 
-# %% ../nbs/90_reproduce.ipynb #c4913441
+# %% ../nbs/90_reproduce.ipynb #7c90d523
+def _relaunch(argv:list[str], n:int, device:str|None) -> int:
+    "Run this same command in `n` local processes through torchrun (single node); its exit status"
+    import torch
+    env = dict(os.environ)
+    if device == 'cpu' or not torch.cuda.is_available(): env.setdefault('ACCELERATE_USE_CPU', 'yes'); env.setdefault('GLOO_SOCKET_IFNAME', 'lo')
+    elif torch.cuda.device_count() < n:
+        raise ValueError(f"num_processes: {n} processes need {n} GPUs, found {torch.cuda.device_count()} (--device cpu runs them on the CPU)")
+    exe = shutil.which('wsss_nb_reproduce', path=str(Path(sys.executable).parent)) or shutil.which('wsss_nb_reproduce')
+    if exe is None: raise FileNotFoundError("num_processes: the wsss_nb_reproduce command is not installed (pip install -e .)")
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={n}', '--no-python', exe, *argv]
+    print(f"wsss_nb_reproduce: {n} processes: {' '.join(cmd)}", flush=True)
+    return subprocess.run(cmd, env=env).returncode
+
+# %% ../nbs/90_reproduce.ipynb #02560054
 def main(argv:list[str]|None=None):
     "Entry point of `wsss_nb_reproduce`"
+    argv = sys.argv[1:] if argv is None else list(argv)
     try: names = [chapter_name(p) for p in find_chapters()]
     except (FileNotFoundError, ValueError): names = []
     a = _parser(names).parse_args(argv)
     chapters = (a.chapters or []) + (a.chapters_opt or [])
+    rank, world = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
     try:
+        n = world if a.num_processes is None else a.num_processes
+        if n < 1: raise ValueError(f"num_processes: expected a positive integer, got {n}")
+        if n > 1 and world == 1 and not a.check: sys.exit(_relaunch(argv, n, a.device))
+        if n != world: raise ValueError(f"num_processes: {n} asked for, but this launch has {world} processes")
         check_preset(a.preset)
         if a.check:
             rows = stale_chapters(a.out, a.nbs)
@@ -241,7 +262,17 @@ def main(argv:list[str]|None=None):
             except OSError as e: raise OSError(f"out: cannot create {o} ({e.strerror or e})") from None
         todo = find_chapters(a.nbs, chapters or None)
     except (ValueError, OSError) as e: _usage_error(str(e))
-    results = reproduce([chapter_name(p) for p in todo] if chapters else None, a.preset, a.seed, a.out, a.nbs, a.runs,
-                        progress=not a.no_progress, log=not a.quiet, data_dir=a.data_dir, device=a.device,
-                        cell_timeout=a.cell_timeout, from_scratch=a.from_scratch, **params)
+    if n > 1: params['num_processes'] = n
+    run = lambda runs, quiet: reproduce([chapter_name(p) for p in todo] if chapters else None, a.preset, a.seed, a.out, a.nbs, runs,
+                                        progress=not (a.no_progress or quiet), log=not (a.quiet or quiet), data_dir=a.data_dir, device=a.device,
+                                        cell_timeout=a.cell_timeout, from_scratch=a.from_scratch, **params)
+    if rank == 0: results = run(a.runs, False)
+    else:                                             # the other processes of a launch: scratch notebooks, quiet unless they fail
+        import io, contextlib
+        with tempfile.TemporaryDirectory(prefix=f'wsss_nb_runs_rank{rank}_') as runs:
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf): results = run(runs, True)
+        if any(r['status'] != 'ok' for r in results): print(f"[process {rank} of {world}]\n" + buf.getvalue(), flush=True)
     if any(r['status'] != 'ok' for r in results): sys.exit(1)
+
+

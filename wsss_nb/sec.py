@@ -14,7 +14,7 @@ from fastai.learner import Learner
 from fastai.optimizer import SGD
 from fastai.callback.schedule import ParamScheduler, SchedNo, combine_scheds
 import fastai.callback.progress
-from .core import check_choice, to_numpy
+from .core import check_choice, to_numpy, launched
 from .losses import WeightedLoss, LossTerms, reduce_loss
 from .resize import resize_maps
 from .models import make_fcn
@@ -169,10 +169,10 @@ def train_sec(dls, # (images, cues, tags, small images) DataLoaders
     "(learner, images per second): one SEC model trained on `dls`"
     learn = sec_learner(dls, n_classes, loss, arch, weights_path, init_body, **net_kw)
     t = time.time()
-    if sgd:
-        learn.opt_func = partial(SGD, mom=0.9, wd=5e-4)
-        learn.fit(epochs, lr, cbs=ParamScheduler({'lr': step_lr(lr)}))
-    else: learn.fit_one_cycle(epochs, lr)
+    if sgd: learn.opt_func = partial(SGD, mom=0.9, wd=5e-4)
+    with launched(learn):
+        if sgd: learn.fit(epochs, lr, cbs=ParamScheduler({'lr': step_lr(lr)}))
+        else: learn.fit_one_cycle(epochs, lr)
     return learn, len(dls.train) * dls.train.bs * epochs / max(time.time() - t, 1e-9)
 
 # %% ../nbs/10_sec.ipynb #e9c6db19

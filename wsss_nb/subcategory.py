@@ -14,7 +14,7 @@ import fastai.callback.schedule, fastai.callback.progress   # fit_one_cycle, pro
 from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
 from .losses import WeightedLoss, LossTerms
-from .core import to_numpy
+from .core import to_numpy, launched
 from .cam import predict
 from .mixup_cam import cls_loss, cam_accuracy
 
@@ -126,9 +126,10 @@ def explore_subcategories(model:SubCatNet, # trained in round 0 (parent loss onl
         assign = subcategory_labels(to_numpy(feats_fn(model)), labels, model.n_sub, seed=seed * 1000 + r, n_init=n_init)
         model.reset_sub_head()
         learn = subcat_learner(dls_fn(subcategory_targets(assign, model.n_sub)), model, lam, wd)
-        if quiet:
-            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-        else: learn.fit_one_cycle(epochs, lr)
+        with launched(learn):
+            if quiet:
+                with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+            else: learn.fit_one_cycle(epochs, lr)
         hist.append(dict(round=r, assign=assign, terms=learn.loss_terms.history))
         if after_round is not None: after_round(r, model, assign)
     return hist
