@@ -226,9 +226,9 @@ def gpu_name() -> str:
     "The name of CUDA device 0, or 'no GPU in this run'"
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU in this run'
 
-# %% ../nbs/09_throughput.ipynb #35bb8bf6
+# %% ../nbs/09_throughput.ipynb #c8571205
 def throughput_rows(chapters=None, # keys of `WORKLOADS` (None: all)
-                    batches:int=20, # timed batches per measurement
+                    batches:int=30, # timed batches per measurement
                     gpu:bool|None=None, # also 1 GPU in fp32 and bf16 (None: when torch sees CUDA)
                     log=print) -> list[dict]:
     "One row per workload: images/s of 1 process x 2 threads and 2 processes x 1 thread on the CPU, their ratio, and the GPU's"
@@ -270,12 +270,12 @@ def write_throughput(rows:list[dict], out_dir, meta:dict) -> tuple[Path, Path]:
     with atomic_write(pj) as f: json.dump(dict(title='Training throughput per chapter', meta=meta, rows=rows), f, indent=1)
     return pm, pj
 
-# %% ../nbs/09_throughput.ipynb #d3a7b26e
+# %% ../nbs/09_throughput.ipynb #79dacc25
 def main(argv=None) -> list[dict]:
     "CLI: `python -m wsss_nb.throughput [--out DIR] [--batches N] [--chapters a b ...]`: writes throughput.md and .json"
     p = argparse.ArgumentParser(prog='python -m wsss_nb.throughput', description=main.__doc__)
     p.add_argument('--out', default=None, help="output directory (default: the repository's figures/)")
-    p.add_argument('--batches', type=int, default=20, help='timed training batches per measurement, after one warm-up batch')
+    p.add_argument('--batches', type=int, default=30, help='timed training batches per measurement, after one warm-up batch')
     p.add_argument('--chapters', nargs='+', default=None, choices=list(WORKLOADS), help='workloads to measure (default: all)')
     a = p.parse_args(argv)
     out = Path(a.out) if a.out else (repo_root() or Path.cwd())/'figures'
