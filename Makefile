@@ -40,6 +40,12 @@ test-browser: install
 bench-spectral: install
 	$(BIN)/python -m wsss_nb.spectral
 
+# Training images/s of every chapter's Learner: 1 process x 2 threads vs 2 processes x 1 thread, 1 GPU fp32/bf16 when present
+# (figures/throughput.md + .json, nbs/09_throughput.ipynb; a few minutes on 2 cores, on an otherwise idle machine).
+.PHONY: throughput
+throughput: install
+	$(BIN)/python -m wsss_nb.throughput
+
 reproduce: install
 	$(BIN)/wsss_nb_reproduce --preset $(PRESET)
 
