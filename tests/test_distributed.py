@@ -72,3 +72,25 @@ def test_a_hung_collective_times_out_instead_of_hanging():
     with pytest.raises(RuntimeError, match=r"process 0 of 2"):
         launch(_hang, (3,), num_processes=2, cpu=True, timeout_s=3)
     assert time.time() - t0 < 30
+
+def _train_launched(x, y, bs):
+    "The CAM classifier trained through `core.launched` with the global batch `bs` (each of N processes takes bs // N)"
+    from wsss_nb.core import launched
+    torch.set_num_threads(1)
+    set_seed(0)
+    dls = array_dls((x, y), (x[:16], y[:16]), bs=bs, device='cpu', tfms=(normalize, None), shuffle=False)
+    learn = classifier_learner(dls, y.shape[1], 'small', None, width=8, dilations=(1,), dropout=0.)
+    with launched(learn), learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-2)
+    assert learn.dls.train.bs == bs                  # the split is undone after the fit
+    return {k: v.detach().clone() for k, v in learn.model.named_parameters()}
+
+def test_launched_splits_the_global_batch(data_env):
+    "2 processes through `launched` with a global batch of 16 (8 each) = 1 process accumulating two batches of 8 per step"
+    tr = benchmark('train', n=64, size=32)
+    x, y = tr.images, torch.as_tensor(tr.labels).float()
+    p2 = launch(_train_launched, (x, y, 2 * BS), num_processes=2, cpu=True)
+    h = len(x) // 2
+    order = np.concatenate([np.r_[i:i + BS, h + i:h + i + BS] for i in range(0, h, BS)])
+    p1 = _train(x[order], y[order], 1)[0]            # BatchNorm statistics are per batch of 8 in both
+    diff = max((p1[k] - p2[k]).abs().max().item() for k in p1)
+    assert diff <= 1e-5, diff

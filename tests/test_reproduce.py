@@ -121,3 +121,42 @@ def test_real_chapter_smoke_from_elsewhere_keeps_tree_clean(tmp_path):
     assert t['meta']['preset'] == 'smoke' and t['rows']
     assert (ROOT/'runs'/'smoke'/'01_data.ipynb').is_file()
     assert _git(ROOT, 'status', '--porcelain') == before
+
+LAUNCH_PARAMS = PARAMS + "\nnum_processes = None\nmixed_precision = 'auto'"
+CHAPTER = """import os, torch
+from wsss_nb.core import start_chapter, preset_table
+ch = start_chapter('{name}', preset_table(dict(n_seeds=1)), preset, seed=seed, out_dir=out_dir, device=device,
+                   num_processes=num_processes, mixed_precision=mixed_precision)
+ch.table([dict(rank=int(os.environ.get('RANK', 0)))], 'who', 'Who wrote this table')
+{body}
+ch.finish()"""
+
+@pytest.mark.slow
+def test_two_processes_run_each_chapter_once(tmp_path):
+    "--num_processes 2: every chapter runs in 2 processes (one launch, one process group per chapter), rank 0 alone writes"
+    nbs, out, runs = tmp_path/'nbs', tmp_path/'figs', tmp_path/'runs'; nbs.mkdir()
+    for i, name in enumerate(['first', 'second']):   # the second chapter's group meets the first one's keys in the launch's store
+        write_nb(nbs/f'0{i}_{name}.ipynb', CHAPTER.format(name=name, body="torch.distributed.barrier()"), params=LAUNCH_PARAMS)
+    p = cli('--nbs', nbs, '--preset', 'smoke', '--num_processes', '2', '--device', 'cpu', '--out', out, '--runs', runs, '--no_progress', timeout=600)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    for name in ('first', 'second'):
+        t = json.loads((out/name/'who.json').read_text())
+        assert t['rows'] == [dict(rank=0)] and t['meta']['processes'] == 2
+        assert json.loads((out/name/'RUN.json').read_text())['status'] == 'complete'
+    assert sorted(q.name for q in (runs/'smoke').iterdir()) == ['00_first.ipynb', '01_second.ipynb']   # rank 0's notebooks only
+    assert p.stdout.count('2 chapter(s) ok, 0 failed') == 1                                           # one summary, rank 0's
+
+@pytest.mark.slow
+def test_two_processes_a_crash_in_one_fails_the_run(tmp_path):
+    "rank 1 fails while rank 0 waits in a collective: the run stops with a non-zero status and rank 1's error, no hang"
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    body = "if ch.launch.rank == 1: raise ValueError('boom in process 1')\ntorch.distributed.barrier()"
+    write_nb(nbs/'00_crash.ipynb', CHAPTER.format(name='crash', body=body), params=LAUNCH_PARAMS)
+    p = cli('--nbs', nbs, '--preset', 'smoke', '--num_processes', '2', '--device', 'cpu', '--out', tmp_path/'figs', '--runs', tmp_path/'runs',
+            '--no_progress', timeout=300)
+    assert p.returncode != 0
+    assert 'boom in process 1' in p.stdout + p.stderr
+
+def test_num_processes_usage_errors(tmp_path):
+    p = cli('--num_processes', '0', cwd=tmp_path, timeout=60)
+    assert p.returncode == 2 and 'num_processes: expected a positive integer' in p.stderr

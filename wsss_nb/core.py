@@ -279,12 +279,14 @@ def claim_row(claim:str, paper, ours, diffs=None, holds:bool|None=None, note:str
     else: n, verdict = None, ('holds' if holds else 'does not hold')
     return dict(claim=claim, paper=paper, ours=ours, n=n, verdict=verdict, note=note)
 
-# %% ../nbs/00_core.ipynb #efe3a3c6
+# %% ../nbs/00_core.ipynb #3b138cf3
 MIXED_PRECISION = ('auto', None, 'no', 'fp16', 'bf16')
 _LAUNCH = AttrDict(rank=0, num_processes=1, mixed_precision=None, timeout_s=1800.)
 
 def join_launch(preset:str, dev:torch.device, num_processes:int|None=None, mixed_precision:str|None='auto', timeout_s:float=1800.) -> AttrDict:
     "Check `num_processes` against this launch (`WORLD_SIZE`; None: whatever it is), join its process group, resolve `mixed_precision`"
+    deferred = os.environ.pop('WSSS_NB_LAUNCH', None)     # set by wsss_nb_reproduce: the kernel joins the launch here
+    if deferred: os.environ.update(json.loads(deferred))
     rank, n = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
     if num_processes is None: num_processes = n
     if isinstance(num_processes, bool) or not isinstance(num_processes, (int, np.integer)) or num_processes < 1:

@@ -15,7 +15,7 @@ import fastai.distributed as fastai_distributed
 # %% auto #0
 __all__ = ['world', 'is_main', 'init_distributed', 'FP32Loss', 'distributed', 'main_only', 'launch']
 
-# %% ../nbs/08_distributed.ipynb #423dc40e
+# %% ../nbs/08_distributed.ipynb #7bac427c
 def _broadcast(self, t, rank):
     "Broadcast the list of ints `t` from `rank`: on CUDA for nccl, on the CPU otherwise (gloo)"
     t = torch.LongTensor(t)
@@ -24,6 +24,17 @@ def _broadcast(self, t, rank):
     return t.cpu().tolist()
 
 fastai_distributed.DistributedDL._broadcast = _broadcast
+
+_fastai_get_idxs = fastai_distributed.DistributedDL.get_idxs
+
+def _get_idxs(self):
+    "fastai's shares of the sample order, except that an empty loader (no validation set) stays empty instead of dividing by zero"
+    if self.dl.n == 0:
+        self.n = self.n_padded = 0
+        return []
+    return _fastai_get_idxs(self)
+
+fastai_distributed.DistributedDL.get_idxs = _get_idxs
 
 # %% ../nbs/08_distributed.ipynb #723987e8
 def world() -> tuple:
@@ -34,7 +45,7 @@ def is_main() -> bool:
     "True in rank 0 (and in a plain, single-process run): the process that writes tables, figures, weights and annotations"
     return rank_distrib() == 0
 
-# %% ../nbs/08_distributed.ipynb #a6ee202b
+# %% ../nbs/08_distributed.ipynb #bd653746
 def _use_cpu() -> bool:
     return not torch.cuda.is_available() or os.environ.get('ACCELERATE_USE_CPU', '').lower() in ('1', 'yes', 'true')
 
@@ -44,7 +55,12 @@ def init_distributed(timeout_s:float=300) -> bool:
     if not dist.is_initialized():
         backend = 'gloo' if _use_cpu() else 'nccl'
         if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-        dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
+        timeout, prefix = datetime.timedelta(seconds=timeout_s), os.environ.get('WSSS_NB_PG_PREFIX')
+        if prefix:   # one launch running several notebooks, one after the other: each one's group under its own keys of the launch's store
+            from torch.distributed.rendezvous import rendezvous
+            store, rank, n = next(rendezvous('env://', timeout=timeout))
+            dist.init_process_group(backend, store=dist.PrefixStore(prefix, store), rank=rank, world_size=n, timeout=timeout)
+        else: dist.init_process_group(backend, timeout=timeout)
     return True
 
 # %% ../nbs/08_distributed.ipynb #f3ac8f7f

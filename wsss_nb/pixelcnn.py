@@ -598,7 +598,9 @@ class EMA(Callback):
     "Polyak averaging: keep `w_ema <- decay w_ema + (1-decay) w` after each step; validate with it; keep it at the end"
     order = 60
     def __init__(self, decay:float=0.999): self.decay = decay
-    def _state(self): return {k: v for k, v in self.model.state_dict().items() if v.is_floating_point()}
+    def _state(self):                    # the model's own names, also while fastai's distrib_ctx wraps it in DDP
+        m = self.model.module if isinstance(self.model, nn.parallel.DistributedDataParallel) else self.model
+        return {k: v for k, v in m.state_dict().items() if v.is_floating_point()}
     def before_fit(self): self.shadow = {k: v.detach().clone() for k, v in self._state().items()}
     @torch.no_grad()
     def after_step(self):
