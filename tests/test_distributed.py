@@ -13,12 +13,16 @@ from wsss_nb.core import set_seed
 
 BS = 8   # per-process batch; the global batch of 2 processes is 16
 
-def _train(x, y, n_proc, epochs=2):
-    "The CAM classifier (no dropout: its masks come from each process' own generator) trained on x, y; its parameters"
+def _classifier(x, y, bs):
+    "The CAM classifier (no dropout: its masks come from each process' own generator) on x, y in batches of `bs`, 1 thread"
     torch.set_num_threads(1)
     set_seed(0)
-    dls = array_dls((x, y), (x[:16], y[:16]), bs=BS, device='cpu', tfms=(normalize, None), shuffle=False)
-    learn = classifier_learner(dls, y.shape[1], 'small', None, width=8, dilations=(1,), dropout=0.)
+    dls = array_dls((x, y), (x[:16], y[:16]), bs=bs, device='cpu', tfms=(normalize, None), shuffle=False)
+    return classifier_learner(dls, y.shape[1], 'small', None, width=8, dilations=(1,), dropout=0.)
+
+def _train(x, y, n_proc, epochs=2):
+    "The classifier trained on x, y (1 process: accumulating two batches per step); its parameters"
+    learn = _classifier(x, y, BS)
     if n_proc == 1: learn.add_cb(GradientAccumulation(BS * 2))   # one step per 2 batches: the 2-process global batch
     with distributed(learn), learn.no_bar(), learn.no_logging(): learn.fit(epochs, 1e-2)
     return {k: v.detach().clone() for k, v in learn.model.named_parameters()}, world()
@@ -74,12 +78,9 @@ def test_a_hung_collective_times_out_instead_of_hanging():
     assert time.time() - t0 < 30
 
 def _train_launched(x, y, bs):
-    "The CAM classifier trained through `core.launched` with the global batch `bs` (each of N processes takes bs // N)"
+    "The classifier trained through `core.launched` with the global batch `bs` (each of N processes takes bs // N)"
     from wsss_nb.core import launched
-    torch.set_num_threads(1)
-    set_seed(0)
-    dls = array_dls((x, y), (x[:16], y[:16]), bs=bs, device='cpu', tfms=(normalize, None), shuffle=False)
-    learn = classifier_learner(dls, y.shape[1], 'small', None, width=8, dilations=(1,), dropout=0.)
+    learn = _classifier(x, y, bs)
     with launched(learn), learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-2)
     assert learn.dls.train.bs == bs                  # the split is undone after the fit
     return {k: v.detach().clone() for k, v in learn.model.named_parameters()}

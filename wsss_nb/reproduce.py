@@ -283,7 +283,7 @@ def main(argv:list[str]|None=None):
                                         cell_timeout=a.cell_timeout, from_scratch=a.from_scratch, **params)
     if rank == 0: results = run(a.runs, False)
     else:                                             # the other processes of a launch: scratch notebooks, quiet unless they fail
-        import io, contextlib
+        import io
         with tempfile.TemporaryDirectory(prefix=f'wsss_nb_runs_rank{rank}_') as runs:
             buf = io.StringIO()
             with contextlib.redirect_stdout(buf): results = run(runs, True)

@@ -13,11 +13,11 @@ import numpy as np
 import torch
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelFitException
-from .core import atomic_write, git_commit, repo_root, markdown_table, set_seed, get_device
+from .core import atomic_write, git_commit, repo_root, markdown_table, set_seed, get_device, launched
 from .data import benchmark, present_absent, natural_patches, color_scenes, normalize
 from .loaders import array_dls
 from .losses import LossTerms
-from .distributed import launch, distributed, world
+from .distributed import launch, world
 
 # %% auto #0
 __all__ = ['KNOBS', 'NET', 'WORKLOADS', 'sec_bench', 'cam_bench', 'mixup_cam_bench', 'subcategory_bench', 'affinity_bench',
@@ -176,15 +176,15 @@ class _Clock(Callback):
             raise CancelFitException
 
 def _run(name:str, batches:int, threads:int, device, mixed_precision, bs:int, kw:dict) -> dict:
-    "In each process: train workload `name` (global batch `bs`, this process' share `bs // N`) for 1 + `batches` batches; rank's timing"
+    "In each process: train workload `name` through `core.launched` (global batch `bs`, this process' share `bs // N`) for 1 + `batches` batches; rank's timing"
     torch.set_num_threads(threads)
     rank, n = world()
     set_seed(0)
-    learn = WORKLOADS[name].factory(n=(batches + 2) * bs, bs=bs // n, device=device, **kw)
+    learn = WORKLOADS[name].factory(n=(batches + 2) * bs, bs=bs, device=device, **kw)
     clock = _Clock(batches)
-    with distributed(learn, mixed_precision) as l, l.no_bar(), l.no_logging(): l.fit(1, 1e-3, cbs=clock)
+    with launched(learn, mixed_precision) as l, l.no_bar(), l.no_logging(): l.fit(1, 1e-3, cbs=clock)
     if clock.seconds is None: raise RuntimeError(f"batches: the training data ran out before {batches} timed batches")
-    return dict(images_per_s=batches * (bs // n) * n / clock.seconds, seconds=clock.seconds, world=(rank, n), model=clock.model_type, threads=torch.get_num_threads())
+    return dict(images_per_s=batches * bs / clock.seconds, seconds=clock.seconds, world=(rank, n), model=clock.model_type, threads=torch.get_num_threads())
 
 # %% ../nbs/09_throughput.ipynb #1b9cb959
 def measure(name:str,                # a key of `WORKLOADS`
@@ -192,7 +192,7 @@ def measure(name:str,                # a key of `WORKLOADS`
             batches:int=20,          # timed training batches, after one warm-up batch
             threads:int=2,           # torch threads per process
             device='cpu',            # 'cpu' or 'cuda' (one process)
-            mixed_precision:str|None=None, # None or 'bf16' / 'fp16' (CUDA), through `distributed.distributed`
+            mixed_precision:str|None=None, # None or 'bf16' / 'fp16' (CUDA), through `core.launched`
             bs:int|None=None,        # the global batch (None: the chapter preset's)
             **factory_kw,            # more arguments of the factory (e.g. tiny sizes in tests)
            ) -> float:
